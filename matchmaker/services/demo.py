@@ -1,0 +1,135 @@
+"""Load the demo data set: organisations, achievements, needs and one account per role."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from sqlalchemy import select
+from werkzeug.security import generate_password_hash
+
+from matchmaker.runtime import Runtime
+from matchmaker.services.imports import ImportReport, import_file
+from matchmaker.services.indexing import rebuild
+from matchmaker.services.organizations import get_or_create_organization
+from models import Need, Organization, User, record_audit
+from models.enums import Role
+
+DEMO_PASSWORD = "demo-password"
+DEMO_PACKAGE = "matchmaker.resources.demo"
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    """A demo login."""
+
+    username: str
+    role: str
+    display_name: str
+    organization: str | None = None
+    jurisdiction: str | None = None
+
+
+DEMO_ACCOUNTS = (
+    DemoAccount("enterprise", Role.ENTERPRISE, "企业用户（演示）"),
+    DemoAccount("enterprise2", Role.ENTERPRISE, "企业用户二（演示）"),
+    DemoAccount("research", Role.RESEARCH, "高校科研人员（演示）", "太原理工大学"),
+    DemoAccount("broker", Role.BROKER, "技术经理人（演示）", "山西省技术市场服务中心"),
+    DemoAccount("bureau", Role.BUREAU, "科技局工作人员（演示）", "朔州市科学技术局", "140600"),
+    DemoAccount("admin", Role.ADMIN, "系统管理员（演示）"),
+)
+
+
+@dataclass
+class DemoReport:
+    """What ``demo`` loaded."""
+
+    imports: list[ImportReport] = field(default_factory=list)
+    accounts: list[DemoAccount] = field(default_factory=list)
+    indexed: int = 0
+
+
+def demo_file(name: str) -> Path:
+    """Path of a demo data file shipped in the package."""
+    return Path(str(resources.files(DEMO_PACKAGE).joinpath(name)))
+
+
+def _enterprise_names(runtime: Runtime) -> list[str]:
+    with runtime.session_factory() as session:
+        rows = session.execute(
+            select(Organization.name)
+            .join(Need, Need.organization_id == Organization.id)
+            .group_by(Organization.name)
+            .order_by(Organization.name)
+        ).all()
+    return [r[0] for r in rows]
+
+
+def create_demo_accounts(runtime: Runtime, actor: str = "demo") -> list[DemoAccount]:
+    """Create (or reset) one account per role with the demo password."""
+    enterprises = _enterprise_names(runtime)
+    accounts: list[DemoAccount] = []
+    with runtime.session_factory() as session:
+        for i, account in enumerate(DEMO_ACCOUNTS):
+            org_name = account.organization
+            if account.role == Role.ENTERPRISE and enterprises:
+                org_name = enterprises[min(i, len(enterprises) - 1)]
+            org_id = None
+            if org_name:
+                kind = {"research": "university", "broker": "agency", "bureau": "bureau"}.get(
+                    account.role, "enterprise"
+                )
+                org, _ = get_or_create_organization(session, org_name, kind, account.jurisdiction, "", actor)
+                org_id = org.id
+            user = session.scalar(select(User).where(User.username == account.username))
+            if user is None:
+                user = User(username=account.username, password_hash="", display_name="", role="")
+                session.add(user)
+            user.password_hash = generate_password_hash(DEMO_PASSWORD)
+            user.display_name = account.display_name
+            user.role = account.role
+            user.organization_id = org_id
+            user.jurisdiction_code = account.jurisdiction
+            user.is_active = True
+            user.is_demo = True
+            session.flush()
+            record_audit(
+                session,
+                actor,
+                "user.demo_reset",
+                "user",
+                user.id,
+                None,
+                {"username": user.username, "role": user.role},
+            )
+            accounts.append(
+                DemoAccount(
+                    account.username,
+                    account.role,
+                    account.display_name,
+                    org_name,
+                    account.jurisdiction,
+                )
+            )
+        session.commit()
+    return accounts
+
+
+def load_demo(
+    runtime: Runtime,
+    progress: Callable[[int], None] | None = None,
+    on_total: Callable[[int], None] | None = None,
+) -> DemoReport:
+    """Import the demo files, create the demo accounts and rebuild the index."""
+    report = DemoReport()
+    for kind, name in (
+        ("organization", "organizations.jsonl"),
+        ("achievement", "achievements.jsonl"),
+        ("need", "needs.jsonl"),
+    ):
+        report.imports.append(import_file(runtime, kind, demo_file(name), actor="demo", sync=False))
+    report.accounts = create_demo_accounts(runtime)
+    report.indexed = rebuild(runtime, progress=progress, on_total=on_total).upserted
+    return report

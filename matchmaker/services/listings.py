@@ -1,0 +1,110 @@
+"""Create and update needs and achievements; every change writes an audit event and the outbox."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import Achievement, Need, Organization, enqueue, record_audit
+from models.enums import ListingKind, OutboxOperation
+
+LISTING_MODELS: dict[str, type[Need] | type[Achievement]] = {
+    ListingKind.NEED: Need,
+    ListingKind.ACHIEVEMENT: Achievement,
+}
+NEED_FIELDS = (
+    "title",
+    "problem",
+    "key_technology",
+    "expected_target",
+    "indicators",
+    "keywords",
+    "tech_field",
+    "industry",
+    "budget",
+    "solution_modes",
+    "valid_until",
+    "contact",
+)
+ACHIEVEMENT_FIELDS = (
+    "title",
+    "summary",
+    "keywords",
+    "tech_field",
+    "industries",
+    "maturity",
+    "trl",
+    "ip_type",
+    "ip_number",
+    "ip_status",
+    "cooperation_modes",
+    "price",
+    "price_negotiable",
+    "contact",
+)
+FIELDS = {ListingKind.NEED: NEED_FIELDS, ListingKind.ACHIEVEMENT: ACHIEVEMENT_FIELDS}
+
+
+def find_listing(session: Session, kind: str, external_id: str) -> Need | Achievement | None:
+    """The listing of ``kind`` with ``external_id``, or None."""
+    model = LISTING_MODELS[kind]
+    return session.scalar(select(model).where(model.external_id == external_id))
+
+
+def save_listing(
+    session: Session,
+    kind: str,
+    values: dict[str, Any],
+    organization: Organization | None,
+    region_code: str | None,
+    status: str,
+    actor: str,
+) -> tuple[Need | Achievement, str]:
+    """Insert or update by external id; returns the listing and ``created|updated|unchanged``.
+
+    Writes the audit event and the outbox row in the caller's transaction; does not commit.
+    """
+    model = LISTING_MODELS[kind]
+    listing = find_listing(session, kind, values["external_id"])
+    wanted: dict[str, Any] = {name: values.get(name) for name in FIELDS[kind]}
+    wanted.update(
+        organization_id=organization.id if organization else None,
+        region_code=region_code,
+        region_text=values.get("region", ""),
+        status=status,
+    )
+    for name in ("problem", "key_technology", "expected_target", "indicators", "summary"):
+        if name in wanted and wanted[name] is None:
+            wanted[name] = ""
+    if listing is None:
+        listing = model(external_id=values["external_id"], **wanted)
+        listing.organization = organization
+        session.add(listing)
+        session.flush()
+        record_audit(session, actor, f"{kind}.create", kind, listing.id, None, listing.snapshot())
+        enqueue(session, kind, listing.id, OutboxOperation.UPSERT, listing.version)
+        return listing, "created"
+    changed = {k: v for k, v in wanted.items() if getattr(listing, k) != v}
+    if not changed:
+        return listing, "unchanged"
+    before = listing.snapshot()
+    for name, value in changed.items():
+        setattr(listing, name, value)
+    listing.organization = organization
+    session.flush()
+    after = listing.snapshot()
+    after["changed_fields"] = sorted(changed)
+    record_audit(session, actor, f"{kind}.update", kind, listing.id, before, after)
+    enqueue(session, kind, listing.id, OutboxOperation.UPSERT, listing.version)
+    return listing, "updated"
+
+
+def delete_listing(session: Session, listing: Need | Achievement, actor: str) -> None:
+    """Delete a listing, auditing it and queueing its removal from the index."""
+    kind = ListingKind.NEED if isinstance(listing, Need) else ListingKind.ACHIEVEMENT
+    record_audit(session, actor, f"{kind}.delete", kind, listing.id, listing.snapshot(), None)
+    enqueue(session, kind, listing.id, OutboxOperation.DELETE, listing.version + 1)
+    session.delete(listing)
+    session.flush()

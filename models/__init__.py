@@ -1,0 +1,33 @@
+"""Typed SQLAlchemy 2.0 models, engine/session factories and migrations. No Flask here."""
+
+from models.achievement import Achievement
+from models.audit import AuditEvent, record_audit
+from models.base import Base, Money
+from models.db import make_engine, make_session_factory
+from models.match import MatchProposal
+from models.need import Need
+from models.organization import Organization, is_valid_credit_code
+from models.outbox import IndexOutbox, enqueue
+from models.region import Region
+from models.user import User
+
+metadata = Base.metadata
+
+__all__ = [
+    "Achievement",
+    "AuditEvent",
+    "Base",
+    "IndexOutbox",
+    "MatchProposal",
+    "Money",
+    "Need",
+    "Organization",
+    "Region",
+    "User",
+    "enqueue",
+    "is_valid_credit_code",
+    "make_engine",
+    "make_session_factory",
+    "metadata",
+    "record_audit",
+]

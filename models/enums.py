@@ -1,0 +1,156 @@
+"""Enumerations of the domain; values are the glossary's code names."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class OrganizationKind(StrEnum):
+    """Kind of organisation."""
+
+    ENTERPRISE = "enterprise"
+    UNIVERSITY = "university"
+    INSTITUTE = "institute"
+    BUREAU = "bureau"
+    AGENCY = "agency"
+
+
+class Role(StrEnum):
+    """User roles."""
+
+    ENTERPRISE = "enterprise"
+    RESEARCH = "research"
+    BROKER = "broker"
+    BUREAU = "bureau"
+    ADMIN = "admin"
+
+
+class ListingStatus(StrEnum):
+    """Review states of a need or an achievement."""
+
+    DRAFT = "draft"
+    PENDING_REVIEW = "pending_review"
+    PUBLISHED = "published"
+    CLOSED = "closed"
+    EXPIRED = "expired"
+
+
+class Maturity(StrEnum):
+    """Maturity of an achievement (成熟度)."""
+
+    LAB = "lab"
+    PILOT_SMALL = "pilot_small"
+    PILOT = "pilot"
+    INDUSTRIAL = "industrial"
+
+
+class SolutionMode(StrEnum):
+    """How an enterprise wants a need solved (解决方式)."""
+
+    INDEPENDENT = "independent"
+    COMMISSIONED = "commissioned"
+    COOPERATIVE = "cooperative"
+    TRANSFER = "transfer"
+    EQUITY = "equity"
+    OTHER = "other"
+
+
+class CooperationMode(StrEnum):
+    """How an achievement is offered (合作方式)."""
+
+    TRANSFER = "transfer"
+    LICENSE = "license"
+    EQUITY = "equity"
+    CO_DEVELOPMENT = "co_development"
+    COMMISSIONED_DEVELOPMENT = "commissioned_development"
+    SERVICE = "service"
+
+
+class ProposalStatus(StrEnum):
+    """State of a match proposal."""
+
+    PROPOSED = "proposed"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    CONVERTED = "converted"
+
+
+class RegionLevel(StrEnum):
+    """Administrative level of a region."""
+
+    PROVINCE = "province"
+    CITY = "city"
+    COUNTY = "county"
+    TOWN = "town"
+
+
+class OutboxOperation(StrEnum):
+    """What the index must do with an entity."""
+
+    UPSERT = "upsert"
+    DELETE = "delete"
+
+
+class ListingKind(StrEnum):
+    """The two kinds of listing that are indexed and matched."""
+
+    NEED = "need"
+    ACHIEVEMENT = "achievement"
+
+
+MATURITY_LABELS: dict[str, str] = {
+    Maturity.LAB: "实验室",
+    Maturity.PILOT_SMALL: "小试",
+    Maturity.PILOT: "中试",
+    Maturity.INDUSTRIAL: "产业化",
+}
+
+SOLUTION_MODE_LABELS: dict[str, str] = {
+    SolutionMode.INDEPENDENT: "独立开发",
+    SolutionMode.COMMISSIONED: "委托研发",
+    SolutionMode.COOPERATIVE: "合作研发",
+    SolutionMode.TRANSFER: "技术转让",
+    SolutionMode.EQUITY: "技术入股",
+    SolutionMode.OTHER: "其他",
+}
+
+COOPERATION_MODE_LABELS: dict[str, str] = {
+    CooperationMode.TRANSFER: "转让",
+    CooperationMode.LICENSE: "许可",
+    CooperationMode.EQUITY: "作价入股",
+    CooperationMode.CO_DEVELOPMENT: "合作开发",
+    CooperationMode.COMMISSIONED_DEVELOPMENT: "委托开发",
+    CooperationMode.SERVICE: "技术服务",
+}
+
+TECH_FIELDS: tuple[str, ...] = (
+    "电子信息",
+    "生物与新医药",
+    "航空航天",
+    "新材料",
+    "高技术服务",
+    "新能源与节能",
+    "资源与环境",
+    "先进制造与自动化",
+)
+
+INDUSTRIES: tuple[str, ...] = (
+    "煤炭",
+    "焦化",
+    "冶金",
+    "电力",
+    "现代煤化工",
+    "装备制造",
+    "生物医药",
+    "新能源",
+    "新材料",
+    "大数据",
+    "物联网",
+    "智慧农业",
+    "有机旱作农业",
+    "休闲农业",
+    "现代服务业",
+    "节能环保",
+    "大健康",
+    "公共安全",
+)
