@@ -89,6 +89,8 @@ class DevelopmentConfig(Config):
 
 
 class TestingConfig(Config):
+    __test__ = False  # not a pytest test class
+
     """Tests: isolated home, testing flags."""
 
     ENV_NAME = "testing"

@@ -24,8 +24,8 @@ from matchmaker.services.errors import ServiceError
 from matchmaker.services.imports import ImportAborted, ImportReport
 
 F = TypeVar("F", bound=Callable[..., Any])
-console = Console()
-err_console = Console(stderr=True)
+console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
 USER_ERRORS = (ServiceError, ImportFileError, IndexMismatchError, SearchBackendError, EmbedderError)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 from collections.abc import Sequence
 
 import numpy as np
@@ -27,7 +28,7 @@ class HashingEmbedder:
 
     def _vector(self, text: str) -> np.ndarray:
         vec = np.zeros(self._dim, dtype=np.float32)
-        for a, b in zip(text, text[1:], strict=False):
+        for a, b in itertools.pairwise(text):
             h = int(hashlib.md5((a + b).encode()).hexdigest()[:8], 16)
             vec[h % self._dim] += 1.0
         norm = np.linalg.norm(vec)

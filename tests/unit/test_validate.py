@@ -15,7 +15,17 @@ def table(headers: list[str], *rows: list[Any]) -> SourceTable:
 
 def test_chinese_headers_map_to_glossary_fields() -> None:
     t = table(
-        ["编号", "需求名称", "需求概述", "所属领域", "所在地区", "单位名称", "解决方式", "拟投入资金（万元）", "联系人"],
+        [
+            "编号",
+            "需求名称",
+            "需求概述",
+            "所属领域",
+            "所在地区",
+            "单位名称",
+            "解决方式",
+            "拟投入资金（万元）",
+            "联系人",
+        ],
         ["N1", "焦炉煤气制氢", "提纯氢气", "新能源与节能", "孝义市", "鹏飞焦化", "合作研发", "300", "王工"],
     )
     result = validate_table("need", t)

@@ -1,0 +1,5 @@
+"""``python -m matchmaker`` runs the command line."""
+
+from matchmaker.cli import main
+
+main()
