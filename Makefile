@@ -23,10 +23,8 @@ run: $(STAMP) ## Set up, load the demo data, build the index and show explained 
 	$(BIN)/matchmaker demo
 	$(BIN)/matchmaker match need $(DEMO_NEEDS) --top 5
 
-test: $(STAMP) ## Set up and run the whole test suite (lint, unit, contract, functional, e2e, eval)
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
-	$(BIN)/pytest
+test: $(STAMP) ## Set up and run the whole test suite (lint, unit, contract, functional, PostgreSQL, e2e, eval)
+	BIN=$(BIN) scripts/run-tests
 
 lint: $(STAMP) ## ruff check and format check
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

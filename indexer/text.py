@@ -7,9 +7,9 @@ import re
 import threading
 from collections.abc import Iterable
 from importlib import resources
+from typing import Any
 
 import jieba
-import jieba.analyse
 
 RESOURCES = "indexer.resources"
 USER_DICT = "userdict.txt"
@@ -38,7 +38,7 @@ class Segmenter:
         self._lock = threading.Lock()
         self._tokenizer: jieba.Tokenizer | None = None
         self._stopwords: frozenset[str] = frozenset()
-        self._extractor: jieba.analyse.TFIDF | None = None
+        self._extractor: Any = None
 
     def _load(self) -> jieba.Tokenizer:
         with self._lock:
@@ -53,7 +53,9 @@ class Segmenter:
                     tag = parts[2] if len(parts) > 2 else None
                     tokenizer.add_word(parts[0], freq, tag)
                 self._stopwords = frozenset(w.strip() for w in resource_text(STOPWORDS).splitlines() if w.strip())
-                extractor = jieba.analyse.TFIDF()
+                from jieba.analyse import TFIDF  # loads its IDF table: only when first needed
+
+                extractor = TFIDF()
                 extractor.tokenizer = tokenizer
                 extractor.stop_words = set(extractor.stop_words) | set(self._stopwords)
                 self._extractor = extractor

@@ -1,0 +1,63 @@
+"""The same models, migrations and import service on a real PostgreSQL server."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import func, select, text
+
+from matchmaker.runtime import Runtime
+from matchmaker.services.imports import ImportAborted, import_file
+from matchmaker.services.matching import match_listings
+from models import Need, Region, metadata
+from models.migrate import current_revision, downgrade, head_revision, upgrade
+from tests.factories import achievement_row, need_row, write_jsonl
+
+pytestmark = pytest.mark.postgres
+
+
+def test_migrations_match_models_and_downgrade(pg_runtime: Runtime) -> None:
+    engine = pg_runtime.engine
+    assert engine.dialect.name == "postgresql"
+    assert current_revision(engine) == head_revision()
+    with engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), metadata) == []
+    downgrade(engine, "base")
+    assert current_revision(engine) is None
+    upgrade(engine)
+    with pg_runtime.session_factory() as session:
+        assert session.scalar(select(func.count()).select_from(Region)) == 0
+
+
+def test_regions_are_seeded(pg_runtime: Runtime) -> None:
+    with pg_runtime.session_factory() as session:
+        assert session.scalar(select(func.count()).select_from(Region).where(Region.code.like("14%"))) >= 129
+
+
+def test_money_round_trips_exactly(pg_runtime: Runtime) -> None:
+    amounts = [Decimal("0.01"), Decimal("123456789.99"), Decimal("99999999999.99")]
+    with pg_runtime.session_factory() as session:
+        for i, amount in enumerate(amounts):
+            session.add(Need(external_id=f"M{i}", title="t", budget=amount))
+        session.commit()
+    with pg_runtime.session_factory() as session:
+        got = [session.scalar(select(Need.budget).where(Need.external_id == f"M{i}")) for i in range(3)]
+        assert got == amounts
+        assert session.execute(text("SELECT budget FROM needs WHERE external_id='M1'")).scalar() == 12345678999
+
+
+def test_import_and_match_on_postgres(pg_runtime: Runtime, tmp_path: Path) -> None:
+    import_file(pg_runtime, "achievement", write_jsonl(tmp_path / "a.jsonl", [achievement_row("A1")]))
+    import_file(pg_runtime, "need", write_jsonl(tmp_path / "n.jsonl", [need_row("N1")]))
+    again = import_file(pg_runtime, "need", write_jsonl(tmp_path / "n.jsonl", [need_row("N1")]))
+    assert again.outcomes == {"unchanged": 1}
+    [run] = match_listings(pg_runtime, "need", ["N1"])
+    assert run.results[0].candidate.external_id == "A1"
+    with pytest.raises(ImportAborted):
+        import_file(pg_runtime, "need", write_jsonl(tmp_path / "b.jsonl", [need_row("N2"), need_row("N3", budget="x")]))
+    with pg_runtime.session_factory() as session:
+        assert session.scalar(select(func.count()).select_from(Need)) == 1
