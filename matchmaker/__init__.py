@@ -14,6 +14,7 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     """Build the web application; components are created lazily on first use."""
+    from matchmaker.auth import load_user
     from matchmaker.cli import main as cli_group
     from matchmaker.extensions import csrf, login_manager
     from matchmaker.runtime import Runtime
@@ -26,6 +27,7 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     app.extensions["matchmaker"] = Runtime(config)
     csrf.init_app(app)
     login_manager.init_app(app)
+    login_manager.user_loader(load_user)
     app.register_blueprint(main_bp)
     for command in cli_group.commands.values():
         app.cli.add_command(command)
