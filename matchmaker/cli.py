@@ -241,36 +241,19 @@ def _match(kind: str, ids: tuple[str, ...], top: int, fmt: str) -> None:
         console.print(table)
 
 
-@match_group.command("need")
-@click.argument("ids", nargs=-1, required=True)
-@click.option("--top", default=10, show_default=True, type=click.IntRange(1, 200))
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json", "jsonl"]),
-    default="table",
-    show_default=True,
-)
-@user_errors
-def match_need(ids: tuple[str, ...], top: int, fmt: str) -> None:
-    """Achievements for the needs with these external IDs."""
-    _match("need", ids, top, fmt)
+def _match_command(kind: str, help_text: str) -> click.Command:
+    @click.argument("ids", nargs=-1, required=True)
+    @click.option("--top", default=10, show_default=True, type=click.IntRange(1, 200))
+    @click.option("--format", "fmt", type=click.Choice(["table", "json", "jsonl"]), default="table", show_default=True)
+    @user_errors
+    def command(ids: tuple[str, ...], top: int, fmt: str) -> None:
+        _match(kind, ids, top, fmt)
+
+    return click.command(kind, help=help_text)(command)
 
 
-@match_group.command("achievement")
-@click.argument("ids", nargs=-1, required=True)
-@click.option("--top", default=10, show_default=True, type=click.IntRange(1, 200))
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json", "jsonl"]),
-    default="table",
-    show_default=True,
-)
-@user_errors
-def match_achievement(ids: tuple[str, ...], top: int, fmt: str) -> None:
-    """Needs for the achievements with these external IDs."""
-    _match("achievement", ids, top, fmt)
+match_group.add_command(_match_command("need", "Achievements for the needs with these external IDs."))
+match_group.add_command(_match_command("achievement", "Needs for the achievements with these external IDs."))
 
 
 @main.command("demo")

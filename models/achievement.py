@@ -5,25 +5,19 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, Boolean, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, Money, TimestampMixin
-from models.enums import ListingStatus
-from models.organization import Organization
+from models.base import Base, Money
+from models.listing import ListingMixin
 
 
-class Achievement(TimestampMixin, Base):
+class Achievement(ListingMixin, Base):
     """A patent, process, product or variety offered for transfer or cooperation."""
 
     __tablename__ = "achievements"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    external_id: Mapped[str] = mapped_column(String(64), unique=True)
-    title: Mapped[str] = mapped_column(String(200))
     summary: Mapped[str] = mapped_column(Text, default="")
-    keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
-    tech_field: Mapped[str] = mapped_column(String(64), default="")
     industries: Mapped[list[str]] = mapped_column(JSON, default=list)
     maturity: Mapped[str] = mapped_column(String(64), default="")
     trl: Mapped[int | None] = mapped_column(Integer, default=None)
@@ -33,17 +27,6 @@ class Achievement(TimestampMixin, Base):
     cooperation_modes: Mapped[list[str]] = mapped_column(JSON, default=list)
     price: Mapped[Decimal | None] = mapped_column(Money, default=None)
     price_negotiable: Mapped[bool] = mapped_column(Boolean, default=True)
-    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"), index=True, default=None)
-    region_code: Mapped[str | None] = mapped_column(ForeignKey("regions.code"), default=None)
-    region_text: Mapped[str] = mapped_column(String(200), default="")
-    contact: Mapped[str] = mapped_column(String(200), default="")
-    status: Mapped[str] = mapped_column(String(16), default=ListingStatus.DRAFT, index=True)
-    review_comment: Mapped[str] = mapped_column(Text, default="")
-    version: Mapped[int] = mapped_column(Integer, nullable=False)
-
-    organization: Mapped[Organization | None] = relationship(lazy="joined")
-
-    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
     @property
     def description(self) -> str:
@@ -52,12 +35,4 @@ class Achievement(TimestampMixin, Base):
 
     def snapshot(self) -> dict[str, Any]:
         """Plain-data view of the row for audit events."""
-        return {
-            "external_id": self.external_id,
-            "title": self.title,
-            "status": self.status,
-            "keywords": list(self.keywords or []),
-            "region_code": self.region_code,
-            "price": None if self.price is None else str(self.price),
-            "version": self.version,
-        }
+        return {**super().snapshot(), "price": None if self.price is None else str(self.price)}
