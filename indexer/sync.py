@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -51,7 +52,7 @@ def index_listings(
     model = MODELS[kind]
     done = 0
     for chunk in _chunks(list(ids), batch_size):
-        listings = list(session.scalars(select(model).where(model.id.in_(chunk))))
+        listings = cast(list[Need | Achievement], list(session.scalars(select(model).where(model.id.in_(chunk)))))
         backend.upsert(build_documents(listings, segmenter, embedder))
         done += len(listings)
         if progress:
@@ -90,7 +91,10 @@ def sync_outbox(
                 outbox_rows = [r for _, batch in chunk for r in batch]
                 try:
                     ids = [entity_id for entity_id, _ in chunk]
-                    listings = {x.id: x for x in session.scalars(select(model).where(model.id.in_(ids)))}
+                    found = cast(
+                        list[Need | Achievement], list(session.scalars(select(model).where(model.id.in_(ids))))
+                    )
+                    listings = {x.id: x for x in found}
                     gone = [
                         i for i, batch in chunk if i not in listings or batch[-1].operation == OutboxOperation.DELETE
                     ]

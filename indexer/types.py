@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -62,6 +62,19 @@ class IndexDocument:
         return cls(**data, vector=vector)
 
 
+class Filterable(Protocol):
+    """What filters look at."""
+
+    status: str
+    tech_field: str
+    industries: list[str]
+
+    @property
+    def region_path(self) -> list[str]:
+        """Region code and the codes above it."""
+        ...
+
+
 @dataclass(frozen=True)
 class SearchFilters:
     """Restrictions applied by every search backend in the same way."""
@@ -71,7 +84,7 @@ class SearchFilters:
     tech_field: str | None = None
     industry: str | None = None
 
-    def accepts(self, doc: IndexDocument) -> bool:
+    def accepts(self, doc: Filterable) -> bool:
         """True when ``doc`` passes every filter (the reference semantics for backends)."""
         if self.statuses and doc.status not in self.statuses:
             return False

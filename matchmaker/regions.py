@@ -11,7 +11,7 @@ from models.enums import RegionLevel
 _SUFFIXES = re.compile(
     r"^(.{2,}?)(?:[\u4e00-\u9fff]{1,3}族)*(?:特别行政区|自治区|自治州|自治县|自治旗|省|市|县|区|盟|旗|地区|林区)$"
 )
-_LEVEL_RANK = {RegionLevel.PROVINCE: 0, RegionLevel.CITY: 1, RegionLevel.COUNTY: 2}
+_LEVEL_RANK: dict[str, int] = {RegionLevel.PROVINCE: 0, RegionLevel.CITY: 1, RegionLevel.COUNTY: 2}
 _AMBIGUOUS_SHORT = {"城区", "郊区", "矿区", "新区", "市辖区"}
 
 

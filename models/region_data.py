@@ -6,6 +6,7 @@ import csv
 import io
 from dataclasses import dataclass
 from importlib import metadata as importlib_metadata
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -29,8 +30,7 @@ class DivisionRow:
 
 def _read_adcodes() -> str:
     dist = importlib_metadata.distribution(DIVISION_DISTRIBUTION)
-    path = dist.locate_file(DIVISION_FILE)
-    return path.read_text(encoding="utf-8")  # type: ignore[union-attr]
+    return Path(str(dist.locate_file(DIVISION_FILE))).read_text(encoding="utf-8")
 
 
 def load_division_rows() -> list[DivisionRow]:

@@ -289,7 +289,7 @@ class SqliteSearchBackend:
             raise IndexMismatchError(f"query vector has dimension {query.shape[0]}, index has {cache.matrix.shape[1]}")
         norm = float(np.linalg.norm(query)) or 1.0
         scores = cache.matrix @ (query / norm)
-        mask = np.fromiter((filters.accepts(_FilterView(d)) for d in cache.docs), dtype=bool, count=len(cache.docs))
+        mask = np.array([filters.accepts(_FilterView(d)) for d in cache.docs], dtype=bool)
         candidates = np.flatnonzero(mask)
         if candidates.size == 0:
             return []
@@ -338,10 +338,15 @@ class SqliteSearchBackend:
 class _FilterView:
     """Adapter letting SearchFilters.accepts read stored JSON data."""
 
-    __slots__ = ("industries", "region_path", "status", "tech_field")
+    __slots__ = ("_path", "industries", "status", "tech_field")
 
     def __init__(self, data: dict[str, Any]) -> None:
-        self.status = data.get("status", "")
-        self.tech_field = data.get("tech_field", "")
-        self.industries = data.get("industries", [])
-        self.region_path = region_ancestors(data.get("region_code"))
+        self.status: str = data.get("status", "")
+        self.tech_field: str = data.get("tech_field", "")
+        self.industries: list[str] = data.get("industries", [])
+        self._path = region_ancestors(data.get("region_code"))
+
+    @property
+    def region_path(self) -> list[str]:
+        """Region code and the codes above it."""
+        return self._path

@@ -92,7 +92,7 @@ def _read_csv(path: Path) -> SourceTable:
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
     except csv.Error:
-        dialect = csv.excel  # type: ignore[assignment]
+        dialect = csv.excel
     reader = csv.reader(io.StringIO(text, newline=""), dialect)
     try:
         all_rows = list(reader)

@@ -163,12 +163,12 @@ def import_file(
     report.written = True
     if sync and kind != "organization" and runtime.config.INDEX_SYNC_INLINE:
         try:
-            sync = sync_index(runtime)
+            synced = sync_index(runtime)
         except Exception as exc:  # the data is committed; the outbox keeps the index work
             report.index_error = f"{exc.__class__.__name__}: {exc}"
         else:
-            if sync.failed:
-                report.index_error = "; ".join(sync.errors[:3])
+            if synced.failed:
+                report.index_error = "; ".join(synced.errors[:3])
     return report
 
 

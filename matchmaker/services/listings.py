@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -44,13 +44,13 @@ ACHIEVEMENT_FIELDS = (
     "price_negotiable",
     "contact",
 )
-FIELDS = {ListingKind.NEED: NEED_FIELDS, ListingKind.ACHIEVEMENT: ACHIEVEMENT_FIELDS}
+FIELDS: dict[str, tuple[str, ...]] = {ListingKind.NEED: NEED_FIELDS, ListingKind.ACHIEVEMENT: ACHIEVEMENT_FIELDS}
 
 
 def find_listing(session: Session, kind: str, external_id: str) -> Need | Achievement | None:
     """The listing of ``kind`` with ``external_id``, or None."""
     model = LISTING_MODELS[kind]
-    return session.scalar(select(model).where(model.external_id == external_id))
+    return cast(Need | Achievement | None, session.scalar(select(model).where(model.external_id == external_id)))
 
 
 def save_listing(
