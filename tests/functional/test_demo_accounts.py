@@ -1,0 +1,35 @@
+from config import ProductionConfig
+from matchmaker.runtime import Runtime
+from matchmaker.services.accounts import authenticate
+from matchmaker.services.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, create_demo_accounts
+
+
+def test_one_demo_account_per_role_with_the_demo_password(runtime: Runtime) -> None:
+    accounts = create_demo_accounts(runtime)
+    assert [a.username for a in accounts] == ["enterprise", "enterprise2", "research", "broker", "bureau", "admin"]
+    assert {a.role for a in accounts} == {"enterprise", "research", "broker", "bureau", "admin"}
+    with runtime.session_factory() as session:
+        for account in DEMO_ACCOUNTS:
+            user = authenticate(session, runtime.config, account.username, DEMO_PASSWORD)
+            assert user is not None and user.is_demo
+        assert authenticate(session, runtime.config, "broker", "wrong") is None
+        bureau = authenticate(session, runtime.config, "bureau", DEMO_PASSWORD)
+        assert bureau is not None and bureau.jurisdiction_code == "140600"
+
+
+def test_demo_passwords_are_refused_under_production_config(runtime: Runtime) -> None:
+    create_demo_accounts(runtime)
+    production = ProductionConfig({"SECRET_KEY": "s", "MATCHMAKER_HOME": str(runtime.config.HOME)})
+    with runtime.session_factory() as session:
+        assert authenticate(session, production, "admin", DEMO_PASSWORD) is None
+
+
+def test_recreating_demo_accounts_does_not_duplicate(runtime: Runtime) -> None:
+    from sqlalchemy import func, select
+
+    from models import User
+
+    create_demo_accounts(runtime)
+    create_demo_accounts(runtime)
+    with runtime.session_factory() as session:
+        assert session.scalar(select(func.count()).select_from(User)) == len(DEMO_ACCOUNTS)
