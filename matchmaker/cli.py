@@ -313,6 +313,72 @@ def eval_command(data_dir: Path | None) -> None:
         )
 
 
+@main.group("user")
+def user_group() -> None:
+    """Manage user accounts."""
+
+
+@user_group.command("create")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice(["enterprise", "research", "broker", "bureau", "admin"]))
+@click.option("--name", "display_name", default="", help="Display name.")
+@click.option("--organization", default=None, help="Organisation name (must exist).")
+@click.option("--jurisdiction", default=None, help="Region code a bureau user oversees.")
+@click.password_option()
+@user_errors
+def user_create(
+    username: str, role: str, display_name: str, organization: str | None, jurisdiction: str | None, password: str
+) -> None:
+    """Create a user."""
+    from matchmaker.services.accounts import create_user
+
+    runtime = get_runtime()
+    with runtime.session_factory() as session:
+        create_user(
+            session,
+            username=username,
+            password=password,
+            role=role,
+            display_name=display_name,
+            organization=organization,
+            jurisdiction_code=jurisdiction,
+        )
+        session.commit()
+    console.print(f"已创建用户 {username}（{role}）")
+
+
+@user_group.command("list")
+@user_errors
+def user_list() -> None:
+    """List users."""
+    from sqlalchemy import select
+
+    from models import User
+
+    table = Table("用户名", "姓名", "角色", "单位", "管辖", "状态")
+    with get_runtime().session_factory() as session:
+        for u in session.scalars(select(User).order_by(User.username)):
+            org = str(u.organization_id or "")
+            table.add_row(
+                u.username, u.display_name, u.role, org, u.jurisdiction_code or "", "启用" if u.is_active else "停用"
+            )
+    console.print(table)
+
+
+@user_group.command("disable")
+@click.argument("username")
+@user_errors
+def user_disable(username: str) -> None:
+    """Disable a user (takes effect on the user's next request)."""
+    from matchmaker.services.accounts import set_user_active
+
+    runtime = get_runtime()
+    with runtime.session_factory() as session:
+        set_user_active(session, username, False)
+        session.commit()
+    console.print(f"已停用用户 {username}")
+
+
 @main.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)

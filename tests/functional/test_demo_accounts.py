@@ -33,3 +33,36 @@ def test_recreating_demo_accounts_does_not_duplicate(runtime: Runtime) -> None:
     create_demo_accounts(runtime)
     with runtime.session_factory() as session:
         assert session.scalar(select(func.count()).select_from(User)) == len(DEMO_ACCOUNTS)
+
+
+def test_create_user_validates_each_field(runtime: Runtime) -> None:
+    import pytest
+
+    from matchmaker.services.accounts import create_user, set_user_active
+    from matchmaker.services.errors import ServiceError
+
+    with runtime.session_factory() as session:
+        cases = [
+            ({"username": "a b", "password": "longenough", "role": "broker"}, "username"),
+            ({"username": "ok_user", "password": "longenough", "role": "king"}, "role"),
+            ({"username": "ok_user", "password": "short", "role": "broker"}, "password"),
+            ({"username": "ok_user", "password": "longenough", "role": "bureau"}, "jurisdiction"),
+            (
+                {"username": "ok_user", "password": "longenough", "role": "bureau", "jurisdiction_code": "999999"},
+                "jurisdiction",
+            ),
+            (
+                {"username": "ok_user", "password": "longenough", "role": "enterprise", "organization": "无此单位"},
+                "organization",
+            ),
+        ]
+        for kwargs, field in cases:
+            with pytest.raises(ServiceError, match=field):
+                create_user(session, **kwargs)
+        create_user(session, username="bureau2", password="longenough", role="bureau", jurisdiction_code="140681")
+        with pytest.raises(ServiceError, match="已存在"):
+            create_user(session, username="bureau2", password="longenough", role="broker")
+        user = set_user_active(session, "bureau2", False)
+        session.commit()
+        assert user.is_active is False
+        assert authenticate(session, runtime.config, "bureau2", "longenough") is None
