@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -12,6 +13,7 @@ from typing import Any, TypeVar
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -24,7 +26,8 @@ from matchmaker.services.errors import ServiceError
 from matchmaker.services.imports import ImportAborted, ImportReport
 
 F = TypeVar("F", bound=Callable[..., Any])
-console = Console(soft_wrap=True)
+# Tables keep a readable width when the output is a pipe or a log, not a terminal.
+console = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 150)
 err_console = Console(stderr=True, soft_wrap=True)
 USER_ERRORS = (ServiceError, ImportFileError, IndexMismatchError, SearchBackendError, EmbedderError)
 
@@ -191,6 +194,15 @@ def match_group() -> None:
     """Show ranked, explained matches."""
 
 
+def highlight(text: str, terms: list[str]) -> str:
+    """``text`` as rich markup with the shared terms in bold yellow (longest first)."""
+    pattern = "|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True) if t)
+    if not pattern:
+        return escape(text)
+    parts = re.split(f"({pattern})", text, flags=re.IGNORECASE)
+    return "".join(f"[bold yellow]{escape(p)}[/bold yellow]" if i % 2 else escape(p) for i, p in enumerate(parts))
+
+
 def _match(kind: str, ids: tuple[str, ...], top: int, fmt: str) -> None:
     from matchmaker.services.matching import match_listings
 
@@ -221,9 +233,9 @@ def _match(kind: str, ids: tuple[str, ...], top: int, fmt: str) -> None:
         table = Table(title=f"{label} {run.external_id}：{run.title}", show_lines=True, expand=True)
         table.add_column("#", justify="right", width=3)
         table.add_column("编号", width=8)
-        table.add_column("名称 / 单位", ratio=3)
+        table.add_column("名称 / 单位", ratio=3, overflow="fold")
         table.add_column("得分", justify="right", width=6)
-        table.add_column("推荐理由", ratio=4)
+        table.add_column("推荐理由", ratio=4, overflow="fold")
         table.add_column("贡献最大的特征", ratio=2)
         for n, r in enumerate(run.results, start=1):
             top_features = sorted(r.contributions.items(), key=lambda kv: -kv[1])[:3]
@@ -231,14 +243,14 @@ def _match(kind: str, ids: tuple[str, ...], top: int, fmt: str) -> None:
             table.add_row(
                 str(n),
                 r.candidate.external_id,
-                f"{r.candidate.title}\n[dim]{r.candidate.organization_name}[/dim]",
+                f"{highlight(r.candidate.title, r.shared_terms)}\n[dim]{escape(r.candidate.organization_name)}[/dim]",
                 f"{r.score:.3f}",
-                r.explanation.get("reason", ""),
+                escape(r.explanation.get("reason", "")),
                 "\n".join(f"{labels.get(k, k)} +{v:.3f}" for k, v in top_features),
             )
         if not run.results:
             table.add_row("", "", "（没有找到匹配）", "", "", "")
-        console.print(table)
+        console.print(table, soft_wrap=False)
 
 
 def _match_command(kind: str, help_text: str) -> click.Command:

@@ -52,7 +52,7 @@ def explain(
     if shared_terms:
         reasons.append("共有关键术语" + "".join(f"“{t}”" for t in shared_terms[:4]))
     if features.get("semantic", 0) >= 0.6:
-        reasons.append(f"内容语义相近（余弦 {cosine:.2f}）")
+        reasons.append(f"内容语义相近（余弦{cosine:.2f}）")
     if features.get("tech_field") == 1.0:
         reasons.append(f"同属{need.tech_field}领域")
     if features.get("industry") == 1.0:

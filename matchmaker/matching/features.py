@@ -6,6 +6,8 @@ import datetime as dt
 import math
 from collections.abc import Iterable
 from decimal import Decimal
+from functools import cache
+from importlib import resources
 
 from indexer.types import IndexDocument
 
@@ -22,46 +24,14 @@ FEATURES = (
     "freshness",
 )
 
-# Generic words that say little about what a listing is about; they count less in overlaps.
-GENERIC_TERMS = frozenset(
-    [
-        "技术",
-        "研究",
-        "开发",
-        "研发",
-        "应用",
-        "系统",
-        "方法",
-        "工艺",
-        "装置",
-        "设备",
-        "项目",
-        "关键",
-        "新型",
-        "智能",
-        "智能化",
-        "一种",
-        "基于",
-        "产品",
-        "生产",
-        "提高",
-        "提升",
-        "综合",
-        "利用",
-        "改造",
-        "优化",
-        "控制",
-        "平台",
-        "服务",
-        "建设",
-        "集成",
-        "推广",
-        "示范",
-        "工程",
-        "材料",
-        "高效",
-    ]
-)
+
+@cache
+def generic_terms() -> frozenset[str]:
+    """Words that say little about what a listing is about (``resources/generic_terms.txt``)."""
+    text = resources.files("matchmaker.resources").joinpath("generic_terms.txt").read_text(encoding="utf-8")
+    return frozenset(w.strip() for w in text.splitlines() if w.strip() and not w.startswith("#"))
+
+
 MATURITY_SCORE = {"industrial": 1.0, "pilot": 0.8, "pilot_small": 0.55, "lab": 0.3}
 # Which achievement cooperation modes serve which need solution modes.
 MODE_COMPATIBILITY: dict[str, frozenset[str]] = {
@@ -77,7 +47,7 @@ FRESHNESS_DAYS = 365.0
 
 def term_weight(term: str) -> float:
     """Weight of a term in overlaps: long specific terms count most, generic ones least."""
-    if term in GENERIC_TERMS:
+    if term in generic_terms():
         return 0.15
     if len(term) >= 3:
         return 1.0
@@ -101,14 +71,19 @@ def title_overlap(query: IndexDocument, candidate: IndexDocument) -> tuple[float
     in_head = sum(term_weight(t) for t in q & c_head)
     in_body = sum(term_weight(t) for t in q & (c_all - c_head))
     score = min(1.0, (in_head + 0.35 * in_body) / total)
-    shared = sorted(q & c_all, key=lambda t: (-term_weight(t), -len(t), t))
-    return score, shared
+    return score, without_sub_words((q & c_all) - generic_terms())
+
+
+def without_sub_words(terms: set[str]) -> list[str]:
+    """Terms that are not part of a longer term in the set, most specific first."""
+    kept = [t for t in terms if not any(t != o and t in o for o in terms)]
+    return sorted(kept, key=lambda t: (-term_weight(t), -len(t), t))
 
 
 def shared_body_terms(query: IndexDocument, candidate: IndexDocument, limit: int = 8) -> list[str]:
     """Specific terms the two bodies share (for explanations)."""
     shared = set(query.body_terms) & set(candidate.body_terms)
-    shared -= GENERIC_TERMS
+    shared -= generic_terms()
     return sorted(shared, key=lambda t: (-len(t), t))[:limit]
 
 
