@@ -53,6 +53,7 @@ class RegionResolver:
 
     def __init__(self, entries: Iterable[RegionEntry], home_province: str | None = None) -> None:
         self.entries = {e.code: e for e in entries}
+        self.names = {code: e.name for code, e in self.entries.items()}
         self.home_province = home_province
         self._aliases: dict[str, set[str]] = {}
         for e in self.entries.values():

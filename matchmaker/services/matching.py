@@ -42,7 +42,7 @@ def query_document(runtime: Runtime, listing: Need | Achievement) -> IndexDocume
 
 
 def _region_names(runtime: Runtime) -> Mapping[str, str]:
-    return {code: e.name for code, e in runtime.region_resolver().entries.items()}
+    return runtime.region_resolver().names
 
 
 def _single_signal(hits: Sequence[SearchHit], cands: Mapping[int, IndexDocument], top: int) -> list[MatchResult]:
