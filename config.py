@@ -10,17 +10,23 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+# The engine's score is sum(weight * feature), every feature in [0, 1] (matchmaker/matching/features.py).
+# "fusion" is the reciprocal-rank fusion of the keyword and the vector ranking, normalised so that
+# rank 1 in both is 1.0; it carries most of the weight because on the labelled set (tests/eval) it
+# beats both single rankings while raw-score mixtures and metadata bonuses did not. The other
+# features break near-ties: relevance signals first, then the business preferences of DESIGN §5.
 DEFAULT_MATCH_WEIGHTS: dict[str, float] = {
-    "semantic": 0.34,
-    "keyword": 0.16,
-    "title_overlap": 0.22,
-    "tech_field": 0.05,
-    "industry": 0.10,
-    "region": 0.04,
-    "maturity": 0.03,
-    "mode": 0.02,
-    "budget": 0.02,
-    "freshness": 0.02,
+    "fusion": 0.74,
+    "semantic": 0.08,
+    "keyword": 0.08,
+    "title_overlap": 0.02,
+    "tech_field": 0.01,
+    "industry": 0.01,
+    "region": 0.02,
+    "maturity": 0.02,
+    "mode": 0.01,
+    "budget": 0.005,
+    "freshness": 0.005,
 }
 
 

@@ -297,7 +297,7 @@ def demo_command() -> None:
 @user_errors
 def eval_command(data_dir: Path | None) -> None:
     """Print nDCG@10, Recall@20 and MRR of the engine next to keyword-only and vector-only."""
-    from matchmaker.services.eval_run import DEFAULT_EVAL_DIR, run_eval
+    from matchmaker.services.eval_run import DEFAULT_EVAL_DIR, run_eval, wins_ties_losses
 
     with progress_bar("评测集建索引") as (advance, set_total):
         report = run_eval(data_dir or DEFAULT_EVAL_DIR, get_runtime().config, progress=advance, on_total=set_total)
@@ -321,7 +321,9 @@ def eval_command(data_dir: Path | None) -> None:
         base = report.metrics[other]
         console.print(
             f"完整引擎 / {other}: nDCG@10 ×{hybrid.ndcg10 / max(base.ndcg10, 1e-9):.3f}，"
-            f"Recall@20 ×{hybrid.recall20 / max(base.recall20, 1e-9):.3f}，MRR ×{hybrid.mrr / max(base.mrr, 1e-9):.3f}"
+            f"Recall@20 ×{hybrid.recall20 / max(base.recall20, 1e-9):.3f}，"
+            f"MRR ×{hybrid.mrr / max(base.mrr, 1e-9):.3f}；"
+            "逐条需求 nDCG@10 胜/平/负 {}/{}/{}".format(*wins_ties_losses(report, "hybrid", other))
         )
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from indexer.types import IndexDocument, SearchHit
-from matchmaker.matching.candidates import reciprocal_rank_fusion
+from matchmaker.matching.candidates import RRF_K, reciprocal_rank_fusion
 from matchmaker.matching.explain import explain
 from matchmaker.matching.features import (
     FEATURES,
@@ -94,6 +94,7 @@ def rank_candidates(
         need, ach = _pair(query, cand)
         overlap, shared = title_overlap(query, cand)
         feats = {
+            "fusion": fused[i] * (RRF_K + 1) / 2,
             "semantic": semantic[i],
             "keyword": (bm25.get(i, 0.0) / best_bm25) if best_bm25 > 0 else 0.0,
             "title_overlap": overlap,

@@ -10,6 +10,7 @@ from matchmaker.matching.features import shared_body_terms
 from models.enums import MATURITY_LABELS
 
 FEATURE_LABELS = {
+    "fusion": "关键词与语义排名融合",
     "semantic": "语义相似",
     "keyword": "关键词检索",
     "title_overlap": "标题与关键词重合",

@@ -12,6 +12,7 @@ from importlib import resources
 from indexer.types import IndexDocument
 
 FEATURES = (
+    "fusion",
     "semantic",
     "keyword",
     "title_overlap",

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from config import Config, TestingConfig
-from matchmaker.evaluation import Metrics, evaluate
+from matchmaker.evaluation import Metrics, evaluate, ndcg_at_k
 from matchmaker.runtime import Runtime
 from matchmaker.services.errors import ServiceError
 from matchmaker.services.imports import import_file
@@ -26,9 +26,17 @@ class EvalReport:
     """Metrics per ranker, computed in one run on one index."""
 
     metrics: dict[str, Metrics] = field(default_factory=dict)
+    per_query_ndcg: dict[str, dict[str, float]] = field(default_factory=dict)
     needs: int = 0
     achievements: int = 0
     judged_pairs: int = 0
+
+
+def wins_ties_losses(report: EvalReport, ranker: str, baseline: str) -> tuple[int, int, int]:
+    """Queries where ``ranker``'s nDCG@10 is above, equal to (±0.001) and below ``baseline``'s."""
+    a, b = report.per_query_ndcg[ranker], report.per_query_ndcg[baseline]
+    diffs = [a[q] - b[q] for q in a]
+    return (sum(d > 1e-3 for d in diffs), sum(abs(d) <= 1e-3 for d in diffs), sum(d < -1e-3 for d in diffs))
 
 
 def read_qrels(path: Path) -> dict[str, dict[str, int]]:
@@ -86,6 +94,7 @@ def run_eval(
                 needs=len(qrels),
                 achievements=runtime.backend.count("achievement"),
                 judged_pairs=sum(len(v) for v in qrels.values()),
+                per_query_ndcg={r: {q: ndcg_at_k(rankings[r][q], qrels[q]) for q in qrels} for r in RANKERS},
             )
         finally:
             runtime.close()

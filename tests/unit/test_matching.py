@@ -151,3 +151,15 @@ def test_weights_change_the_ranking() -> None:
 
 def test_no_candidates_gives_no_results() -> None:
     assert rank_candidates(make_doc(1, "need"), [], [], {}, DEFAULT_MATCH_WEIGHTS) == []
+
+
+def test_fusion_feature_is_one_for_rank_one_in_both_lists() -> None:
+    query = make_doc(1, "need", terms=["氢能"])
+    both, one = make_doc(2, terms=["氢能"]), make_doc(3, terms=["储能"])
+    results = rank_candidates(
+        query, _hits((2, 5.0), (3, 1.0)), _hits((2, 0.9)), {2: both, 3: one}, DEFAULT_MATCH_WEIGHTS
+    )
+    by_id = {r.candidate.id: r for r in results}
+    assert by_id[2].features["fusion"] == pytest.approx(1.0)
+    assert by_id[3].features["fusion"] == pytest.approx(61 / 62 / 2)
+    assert results[0].candidate.id == 2
