@@ -18,7 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from config import get_config
-from indexer import IndexMismatchError, SearchBackendError
+from indexer import IndexMismatchError, SearchBackendError, SearchFilters
 from indexer.embeddings import EmbedderError
 from matchmaker.importing.readers import ImportFileError
 from matchmaker.runtime import Runtime
@@ -203,10 +203,10 @@ def highlight(text: str, terms: list[str]) -> str:
     return "".join(f"[bold yellow]{escape(p)}[/bold yellow]" if i % 2 else escape(p) for i, p in enumerate(parts))
 
 
-def _match(kind: str, ids: tuple[str, ...], top: int, fmt: str) -> None:
+def _match(kind: str, ids: tuple[str, ...], top: int, fmt: str, filters: SearchFilters) -> None:
     from matchmaker.services.matching import match_listings
 
-    runs = match_listings(get_runtime(), kind, list(ids), top)
+    runs = match_listings(get_runtime(), kind, list(ids), top, filters=filters)
     if fmt in ("json", "jsonl"):
         payload = [
             {
@@ -253,13 +253,30 @@ def _match(kind: str, ids: tuple[str, ...], top: int, fmt: str) -> None:
         console.print(table, soft_wrap=False)
 
 
+def _region_option(text: str | None) -> str | None:
+    if not text:
+        return None
+    resolution = get_runtime().region_resolver().resolve(text)
+    if not resolution.ok:
+        raise ServiceError(f"--region：无法唯一确定行政区划“{text}”")
+    return resolution.code
+
+
 def _match_command(kind: str, help_text: str) -> click.Command:
     @click.argument("ids", nargs=-1, required=True)
     @click.option("--top", default=10, show_default=True, type=click.IntRange(1, 200))
     @click.option("--format", "fmt", type=click.Choice(["table", "json", "jsonl"]), default="table", show_default=True)
+    @click.option(
+        "--region", default=None, help="Only candidates in this region (name or code; county, city or province)."
+    )
+    @click.option("--field", "tech_field", default=None, help="Only candidates of this tech field (技术领域).")
+    @click.option("--industry", default=None, help="Only candidates of this industry (应用行业).")
     @user_errors
-    def command(ids: tuple[str, ...], top: int, fmt: str) -> None:
-        _match(kind, ids, top, fmt)
+    def command(
+        ids: tuple[str, ...], top: int, fmt: str, region: str | None, tech_field: str | None, industry: str | None
+    ) -> None:
+        filters = SearchFilters(region_code=_region_option(region), tech_field=tech_field, industry=industry)
+        _match(kind, ids, top, fmt, filters)
 
     return click.command(kind, help=help_text)(command)
 

@@ -95,6 +95,14 @@ def test_import_index_match_through_the_cli(tmp_path: Path) -> None:
     table = run_cli(home, "match", "need", "N2", "--top", "2").stdout
     assert "矸石山固废资源化利用" in table and "推荐理由" in table
 
+    # Filters: only candidates in Taiyuan (A1, A2, A4 are there; A3 is in Jinzhong).
+    near = json.loads(run_cli(home, "match", "need", "N2", "--region", "太原市", "--format", "json").stdout)
+    assert {m["id"] for m in near[0]["matches"]} == {"A1", "A2", "A4"}
+    field = json.loads(run_cli(home, "match", "need", "N2", "--field", "新材料", "--format", "json").stdout)
+    assert [m["id"] for m in field[0]["matches"]] == ["A4"]
+    bad = run_cli(home, "match", "need", "N2", "--region", "城区", check=False)
+    assert bad.returncode == 1 and "--region" in bad.stderr
+
     rebuilt = run_cli(home, "index", "rebuild")
     assert "已索引 6 条" in rebuilt.stdout
 
