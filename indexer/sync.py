@@ -95,12 +95,15 @@ def sync_outbox(
                         list[Need | Achievement], list(session.scalars(select(model).where(model.id.in_(ids))))
                     )
                     listings = {x.id: x for x in found}
+                    # A delete anywhere in an entity's batch removes the old document first, so a
+                    # later upsert of the same id starts afresh instead of losing to a stale version.
+                    deleted = [i for i, batch in chunk if any(r.operation == OutboxOperation.DELETE for r in batch)]
                     gone = [
                         i for i, batch in chunk if i not in listings or batch[-1].operation == OutboxOperation.DELETE
                     ]
                     keep = [listings[i] for i, _ in chunk if i not in gone]
-                    if gone:
-                        backend.delete(entity, gone)
+                    if deleted or gone:
+                        backend.delete(entity, sorted(set(deleted) | set(gone)))
                     backend.upsert(build_documents(keep, segmenter, embedder))
                     report.deleted += len(gone)
                     report.upserted += len(keep)

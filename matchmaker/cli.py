@@ -127,9 +127,8 @@ def print_import_report(report: ImportReport) -> None:
 @click.option(
     "--status",
     type=click.Choice(["published", "draft", "pending_review"]),
-    default="published",
-    show_default=True,
-    help="Status of imported listings.",
+    default=None,
+    help="Status of the imported listings (default: new ones published, existing ones unchanged).",
 )
 @click.option("--dry-run", is_flag=True, help="Validate and report without writing.")
 @click.option("--skip-invalid", is_flag=True, help="Import the valid rows and skip the bad ones.")

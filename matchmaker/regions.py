@@ -101,24 +101,39 @@ class RegionResolver:
         self._cache[raw] = result
         return result
 
+    def _level(self, code: str) -> int:
+        return _LEVEL_RANK.get(self.entries[code].level, 3)
+
+    def _in_home(self, codes: Iterable[str]) -> list[str]:
+        if not self.home_province:
+            return []
+        return [c for c in codes if self.home_province in {c, *self.ancestors(c)}]
+
     def _choose(self, raw: str, mentions: list[set[str]]) -> Resolution:
         if not mentions:
             return Resolution(raw, None)
-        # A candidate is consistent when every other mention names it or one of its ancestors.
         all_codes = set().union(*mentions)
-        consistent = []
-        for code in all_codes:
-            lineage = {code, *self.ancestors(code)}
-            if all(m & lineage for m in mentions):
-                consistent.append(code)
+        if len(mentions) == 1:
+            # One name alone ("大同", "海南", "怀仁县"): a region of the home province first, then the
+            # largest unit that carries the name (a bare "吉林" is the province, not the city).
+            candidates = sorted(all_codes)
+            for pool in (self._in_home(candidates), candidates):
+                if not pool:
+                    continue
+                top = min(self._level(c) for c in pool)
+                shallowest = [c for c in pool if self._level(c) == top]
+                if len(shallowest) == 1:
+                    return Resolution(raw, shallowest[0], tuple(candidates))
+                return Resolution(raw, None, tuple(candidates))
+        # Several names ("山西朔州怀仁市"): the deepest region whose lineage explains every name.
+        consistent = [c for c in all_codes if all(m & {c, *self.ancestors(c)} for m in mentions)]
         if not consistent:
             return Resolution(raw, None, tuple(sorted(all_codes)))
-        depth = max(_LEVEL_RANK.get(self.entries[c].level, 3) for c in consistent)
-        deepest = sorted(c for c in consistent if _LEVEL_RANK.get(self.entries[c].level, 3) == depth)
+        depth = max(self._level(c) for c in consistent)
+        deepest = sorted(c for c in consistent if self._level(c) == depth)
         if len(deepest) == 1:
             return Resolution(raw, deepest[0], tuple(deepest))
-        if self.home_province:
-            home = [c for c in deepest if self.home_province in {c, *self.ancestors(c)}]
-            if len(home) == 1:
-                return Resolution(raw, home[0], tuple(deepest))
+        home = self._in_home(deepest)
+        if len(home) == 1:
+            return Resolution(raw, home[0], tuple(deepest))
         return Resolution(raw, None, tuple(deepest))

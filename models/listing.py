@@ -15,6 +15,9 @@ from models.organization import Organization
 class ListingMixin(TimestampMixin):
     """External id, title, keywords, field, region, organisation, contact, review status, version."""
 
+    # Ids of deleted listings must never come back: they are the index documents' ids.
+    __table_args__ = {"sqlite_autoincrement": True}  # noqa: RUF012
+
     id: Mapped[int] = mapped_column(primary_key=True)
     external_id: Mapped[str] = mapped_column(String(64), unique=True)
     title: Mapped[str] = mapped_column(String(200))

@@ -42,8 +42,8 @@ def _fts_table(kind: str) -> str:
     return f"fts_{kind}"
 
 
-def _padded(values: Sequence[str]) -> str:
-    return " " + " ".join(values) + " " if values else ""
+def _json_list(values: Sequence[str]) -> str:
+    return json.dumps(list(values), ensure_ascii=False)
 
 
 def _match_expression(terms: Sequence[str]) -> str:
@@ -163,8 +163,8 @@ class SqliteSearchBackend:
                             doc.version,
                             doc.status,
                             doc.tech_field,
-                            _padded(doc.region_path),
-                            _padded(doc.industries),
+                            _json_list(doc.region_path),
+                            _json_list(doc.industries),
                             json.dumps(doc.to_data(), ensure_ascii=False),
                             blob,
                         ),
@@ -223,14 +223,14 @@ class SqliteSearchBackend:
             clauses.append(f"d.status IN ({','.join('?' * len(filters.statuses))})")
             params.extend(filters.statuses)
         if filters.region_code:
-            clauses.append("d.region_path LIKE ?")
-            params.append(f"% {filters.region_code} %")
+            clauses.append("EXISTS (SELECT 1 FROM json_each(d.region_path) WHERE value = ?)")
+            params.append(filters.region_code)
         if filters.tech_field:
             clauses.append("d.tech_field = ?")
             params.append(filters.tech_field)
         if filters.industry:
-            clauses.append("d.industries LIKE ?")
-            params.append(f"% {filters.industry} %")
+            clauses.append("EXISTS (SELECT 1 FROM json_each(d.industries) WHERE value = ?)")
+            params.append(filters.industry)
         return (" AND " + " AND ".join(clauses)) if clauses else "", params
 
     def keyword_search(self, kind: str, terms: Sequence[str], filters: SearchFilters, top_k: int) -> list[SearchHit]:

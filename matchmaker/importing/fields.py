@@ -19,6 +19,8 @@ from models.enums import (
 WAN = Decimal(10_000)
 MAX_WAN = Decimal(100_000_000)
 NEGOTIABLE = {"面议", "议价", "协商", "价格面议", "面谈", "negotiable", "-", "—", ""}
+_THOUSANDS = re.compile(r"\d{1,3}(,\d{3})+(\.\d+)?")
+_NUMBER = re.compile(r"-?\d+(\.\d+)?")
 _LIST_SPLIT = re.compile(r"[、,，;；/|\s]+")
 
 
@@ -26,44 +28,62 @@ class FieldError(ValueError):
     """A cell's value is invalid; the message says why in Chinese."""
 
 
+def normalise_org_name(name: str) -> str:
+    """Organisation name with spaces removed and brackets unified to full width."""
+    return re.sub(r"\s+", "", norm(name)).replace("(", "（").replace(")", "）")
+
+
 def clean(value: object) -> str:
-    """Cell text normalised (full-width digits and letters to ASCII), stripped."""
+    """Cell text, stripped; lists are joined with 、 (free text keeps its own punctuation)."""
     if value is None:
         return ""
     if isinstance(value, list):
         value = "、".join(str(v) for v in value)
-    return unicodedata.normalize("NFKC", str(value)).strip()
+    return str(value).strip()
+
+
+def norm(value: object) -> str:
+    """Cell text for parsing codes and numbers: NFKC (full-width digits and letters to ASCII)."""
+    return unicodedata.normalize("NFKC", clean(value)).strip()
 
 
 def split_list(value: object) -> list[str]:
     """A list cell: JSON list or text separated by 、，,;；/ or spaces."""
-    items = [clean(v) for v in value] if isinstance(value, list) else _LIST_SPLIT.split(clean(value))
+    items = [norm(v) for v in value] if isinstance(value, list) else _LIST_SPLIT.split(norm(value))
     return [i for i in dict.fromkeys(items) if i]
 
 
 def parse_wan(value: object) -> Decimal | None:
     """An amount in 万元 ("50", "1,200.5", "50万元") as exact yuan; None when empty."""
-    text = clean(value).replace(",", "").replace("，", "")
-    text = re.sub(r"(万元|万|元)$", "", text).strip()
+    raw = norm(value)
+    text = re.sub(r"(万元|万)$", "", raw).strip()
     if not text:
         return None
+    if text.endswith("元"):
+        raise FieldError(f"金额请以万元填写（不带“元”）：{raw!r}")
+    if "," in text:
+        if not _THOUSANDS.fullmatch(text):
+            raise FieldError(f"千位分隔符位置不对：{raw!r}")
+        text = text.replace(",", "")
+    if not _NUMBER.fullmatch(text):
+        raise FieldError(f"不是有效金额：{raw!r}（应为以万元计的数字，如 50 或 12.5）")
     try:
         amount = Decimal(text)
     except InvalidOperation:
-        raise FieldError(f"不是有效金额：{clean(value)!r}（应为以万元计的数字，如 50 或 12.5）") from None
+        raise FieldError(f"不是有效金额：{norm(value)!r}（应为以万元计的数字，如 50 或 12.5）") from None
     if not amount.is_finite() or amount < 0:
-        raise FieldError(f"金额不能为负数或非数字：{clean(value)!r}")
+        raise FieldError(f"金额不能为负数或非数字：{norm(value)!r}")
     if amount > MAX_WAN:
-        raise FieldError(f"金额过大：{clean(value)!r} 万元")
+        raise FieldError(f"金额过大：{norm(value)!r} 万元")
     yuan = amount * WAN
     if yuan != yuan.quantize(Decimal("0.01")):
-        raise FieldError(f"金额精度超过分：{clean(value)!r} 万元")
+        raise FieldError(f"金额精度超过分：{norm(value)!r} 万元")
     return yuan.quantize(Decimal("0.01"))
 
 
 def parse_price(value: object) -> tuple[Decimal | None, bool]:
     """A price cell: ``(None, True)`` for 面议, else ``(yuan, False)``."""
-    text = clean(value)
+    text = norm(value)
     if text.lower() in NEGOTIABLE:
         return None, True
     return parse_wan(text), False
@@ -74,7 +94,7 @@ _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日"
 
 def parse_date(value: object) -> dt.date | None:
     """A date in the usual Chinese and ISO spellings; None when empty."""
-    text = clean(value)
+    text = norm(value)
     if not text:
         return None
     text = text.split(" ")[0].split("T")[0]
@@ -88,7 +108,7 @@ def parse_date(value: object) -> dt.date | None:
 
 def parse_bool(value: object) -> bool:
     """是/否, yes/no, true/false, 1/0; empty is False."""
-    text = clean(value).lower()
+    text = norm(value).lower()
     if text in ("", "否", "no", "false", "0", "n", "×"):
         return False
     if text in ("是", "yes", "true", "1", "y", "√", "✓"):
@@ -119,7 +139,7 @@ _MATURITY_SYNONYMS: dict[str, str] = {
 
 def parse_maturity(value: object) -> tuple[str, int | None, bool]:
     """``(maturity, trl, recognised)``: glossary value where clear, else the text verbatim."""
-    text = clean(value)
+    text = norm(value)
     if not text:
         return "", None, True
     trl_match = re.fullmatch(r"(?:trl)?\s*([1-9])\s*级?", text.lower())
@@ -141,7 +161,7 @@ def parse_maturity(value: object) -> tuple[str, int | None, bool]:
 
 def parse_trl(value: object) -> int | None:
     """Technology readiness level 1–9 (GB/T 22900); None when empty."""
-    text = clean(value)
+    text = norm(value)
     if not text:
         return None
     if not text.isdigit() or not 1 <= int(text) <= 9:

@@ -12,6 +12,8 @@ from matchmaker.importing.columns import REQUIRED, map_headers
 from matchmaker.importing.fields import (
     FieldError,
     clean,
+    norm,
+    normalise_org_name,
     parse_bool,
     parse_date,
     parse_maturity,
@@ -82,6 +84,7 @@ class ValidationResult:
     warnings: list[RowIssue] = field(default_factory=list)
     bad_rows: set[int] = field(default_factory=set)
     total: int = 0
+    present: set[str] = field(default_factory=set)
 
 
 def guess_organization_kind(name: str, default: str) -> str:
@@ -137,11 +140,11 @@ def _common(check: _RowChecker, cells: dict[str, Any], kind: str, values: dict[s
     values["keywords"] = keywords
     values["tech_field"] = clean(cells.get("tech_field"))
     values["region"] = clean(cells.get("region"))
-    values["organization"] = clean(cells.get("organization"))
+    values["organization"] = normalise_org_name(clean(cells.get("organization")))
     contact = clean(cells.get("contact"))
     phone = clean(cells.get("contact_phone"))
     values["contact"] = " ".join(p for p in (contact, phone) if p)[:200]
-    ext = clean(cells.get("external_id"))
+    ext = norm(cells.get("external_id"))
     if ext and not _EXTERNAL_ID.fullmatch(ext):
         check.error("external_id", f"编号只能含字母、数字和 -_.:/，且不超过 64 字符：{ext[:40]!r}")
     values["external_id"] = ext or derived_external_id(kind, title, values["organization"])
@@ -190,18 +193,18 @@ def _achievement(check: _RowChecker, cells: dict[str, Any], values: dict[str, An
 
 
 def _organization(check: _RowChecker, cells: dict[str, Any], values: dict[str, Any]) -> None:
-    name = clean(cells.get("name"))
+    name = normalise_org_name(clean(cells.get("name")))
     if not name:
         check.error("name", "单位名称不能为空")
     elif len(name) > 200:
         check.error("name", "单位名称过长")
     values["name"] = name
-    raw_kind = clean(cells.get("kind"))
+    raw_kind = norm(cells.get("kind"))
     kind = ORG_KIND_SYNONYMS.get(raw_kind) or ORG_KIND_SYNONYMS.get(raw_kind.lower())
     if raw_kind and not kind:
         check.error("kind", f"未知的单位类型：{raw_kind!r}（企业/高校/科研院所/科技局/服务机构）")
     values["kind"] = kind or guess_organization_kind(name, "enterprise")
-    code = clean(cells.get("credit_code")).upper()
+    code = norm(cells.get("credit_code")).upper()
     if code and not is_valid_credit_code(code):
         check.error("credit_code", f"统一社会信用代码无效（18 位且校验位正确）：{code!r}")
     values["credit_code"] = code or None
@@ -228,7 +231,8 @@ def validate_table(kind: str, table: SourceTable) -> ValidationResult:
         )
         return result
     columns = {name: header for header, name in mapping.items()}
-    seen: dict[str, int] = {}
+    result.present = set(columns)
+    seen: dict[tuple[str, str], int] = {}
     unique_field = "name" if kind == "organization" else "external_id"
     for source in table.rows:
         cells = {mapping[h]: v for h, v in source.cells.items() if h in mapping}
@@ -239,11 +243,13 @@ def validate_table(kind: str, table: SourceTable) -> ValidationResult:
         else:
             _common(check, cells, kind, values)
             (_need if kind == "need" else _achievement)(check, cells, values)
-        key = values.get(unique_field)
-        if key and key in seen:
-            check.error(unique_field, f"与第 {seen[key]} 行重复：{key}")
-        elif key:
-            seen[key] = source.number
+        unique = [unique_field, "credit_code"] if kind == "organization" else [unique_field]
+        for name in unique:
+            key = values.get(name)
+            if key and (name, key) in seen:
+                check.error(name, f"与第 {seen[name, key]} 行重复：{key}")
+            elif key:
+                seen[name, key] = source.number
         if check.ok:
             result.rows.append(ValidRow(source.number, values))
     return result

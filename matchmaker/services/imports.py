@@ -92,14 +92,15 @@ def _write_rows(
     kind: str,
     rows: list[ValidRow],
     regions: dict[int, str | None],
-    status: str,
+    status: str | None,
     actor: str,
     report: ImportReport,
+    present: set[str],
 ) -> None:
     for row in rows:
         region_code = regions.get(row.row)
         if kind == "organization":
-            _, outcome = save_organization(session, row.values, region_code, actor)
+            _, outcome = save_organization(session, row.values, region_code, actor, present)
             report.outcomes[outcome] += 1
             continue
         org = None
@@ -116,7 +117,7 @@ def _write_rows(
             report.organizations_created += int(created)
             if region_code is None and org.region_code:
                 region_code = org.region_code
-        _, outcome = save_listing(session, kind, row.values, org, region_code, status, actor)
+        _, outcome = save_listing(session, kind, row.values, org, region_code, status, actor, present)
         report.outcomes[outcome] += 1
 
 
@@ -125,7 +126,7 @@ def import_file(
     kind: str,
     path: str | Path,
     *,
-    status: str = ListingStatus.PUBLISHED,
+    status: str | None = None,
     dry_run: bool = False,
     skip_invalid: bool = False,
     actor: str = "cli",
@@ -133,11 +134,14 @@ def import_file(
 ) -> ImportReport:
     """Validate and import ``path``; raises ImportAborted (nothing written) on bad rows.
 
+    New listings are published unless ``status`` says otherwise; existing ones keep their status
+    unless ``status`` is given.
+
     Raises ImportFileError when the file itself cannot be read.
     """
     if kind not in IMPORT_KINDS:
         raise ServiceError(f"未知的导入类型：{kind}")
-    if status not in (ListingStatus.PUBLISHED, ListingStatus.DRAFT, ListingStatus.PENDING_REVIEW):
+    if status not in (None, ListingStatus.PUBLISHED, ListingStatus.DRAFT, ListingStatus.PENDING_REVIEW):
         raise ServiceError(f"导入状态只能是 published、draft 或 pending_review：{status}")
     table = read_table(path)
     result = validate_table(kind, table)
@@ -155,7 +159,7 @@ def import_file(
         if dry_run:
             return report
         try:
-            _write_rows(session, kind, result.rows, regions, status, actor, report)
+            _write_rows(session, kind, result.rows, regions, status, actor, report, result.present)
             session.commit()
         except SQLAlchemyError as exc:
             session.rollback()

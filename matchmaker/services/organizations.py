@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from matchmaker.importing.fields import normalise_org_name as normalise_name
 from models import Organization, record_audit
-
-
-def normalise_name(name: str) -> str:
-    """Organisation name with spaces removed and full-width brackets unified."""
-    return re.sub(r"\s+", "", name).replace("(", "（").replace(")", "）")
 
 
 def org_snapshot(org: Organization) -> dict[str, Any]:
@@ -48,9 +43,12 @@ def get_or_create_organization(
 
 
 def save_organization(
-    session: Session, values: dict[str, Any], region_code: str | None, actor: str
+    session: Session, values: dict[str, Any], region_code: str | None, actor: str, present: set[str] | None = None
 ) -> tuple[Organization, str]:
-    """Insert or update an organisation by name; returns it and ``created|updated|unchanged``."""
+    """Insert or update an organisation by name; returns it and ``created|updated|unchanged``.
+
+    On update only the fields whose column the file has (``present``) change.
+    """
     org = find_organization(session, values["name"])
     wanted = {
         "kind": values["kind"],
@@ -67,6 +65,9 @@ def save_organization(
         session.flush()
         record_audit(session, actor, "organization.create", "organization", org.id, None, org_snapshot(org))
         return org, "created"
+    sources = {"region_code": "region", "region_text": "region"}
+    if present is not None:
+        wanted = {k: v for k, v in wanted.items() if sources.get(k, k) in present}
     changed = {k: v for k, v in wanted.items() if getattr(org, k) != v}
     if not changed:
         return org, "unchanged"

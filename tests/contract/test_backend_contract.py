@@ -118,6 +118,24 @@ def test_filters_apply_to_both_searches_and_count(
     assert backend.count("achievement", filters) == len(expected)
 
 
+@pytest.mark.parametrize("value", ["%", "_", "新", "焦化 ", "新材"])
+def test_filters_match_whole_values_only(backend: SearchBackend, value: str) -> None:
+    seed(backend)
+    filters = SearchFilters(statuses=(), industry=value)
+    terms = ["煤矸石", "粉煤灰", "焦炉煤气", "谷子"]
+    assert backend.keyword_search("achievement", terms, filters, 10) == []
+    assert backend.vector_search("achievement", np.ones(4, dtype=np.float32), filters, 10) == []
+    assert backend.count("achievement", filters) == 0
+    region = SearchFilters(statuses=(), region_code="%")
+    assert backend.count("achievement", region) == 0
+
+
+def test_industry_with_spaces_is_one_value(backend: SearchBackend) -> None:
+    backend.upsert([make_doc(7, terms=["煤"], industries=["煤炭 加工"])])
+    assert backend.count("achievement", SearchFilters(statuses=(), industry="煤炭")) == 0
+    assert backend.count("achievement", SearchFilters(statuses=(), industry="煤炭 加工")) == 1
+
+
 def test_top_k_limits_results(backend: SearchBackend) -> None:
     seed(backend)
     vec = np.array([0.5, 0.5, 0.5, 0.5], dtype=np.float32)

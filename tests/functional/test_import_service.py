@@ -124,3 +124,53 @@ def test_csv_and_xlsx_with_chinese_headers(runtime: Runtime, tmp_path: Path) -> 
         ach = session.scalar(select(Achievement))
         assert ach is not None and ach.maturity == "industrial" and ach.price_negotiable
         assert ach.organization is not None and ach.organization.kind == "university"
+
+
+def test_partial_reimport_keeps_other_fields_and_status(runtime: Runtime, tmp_path: Path) -> None:
+    import_file(runtime, "need", write_jsonl(tmp_path / "n.jsonl", [need_row("N1")]))
+    with runtime.session_factory() as session:
+        need = session.scalar(select(Need))
+        assert need is not None
+        need.status = "closed"
+        session.commit()
+    partial = write_jsonl(tmp_path / "p.jsonl", [{"id": "N1", "title": "焦化废水酚氰深度处理（修订）"}])
+    assert import_file(runtime, "need", partial).outcomes == {"updated": 1}
+    with runtime.session_factory() as session:
+        need = session.scalar(select(Need))
+        assert need is not None
+        assert need.title.endswith("（修订）")
+        assert str(need.budget) == "2000000.00" and need.region_code == "141181"
+        assert need.organization is not None
+        assert need.status == "closed"
+    import_file(runtime, "need", partial, status="published")
+    with runtime.session_factory() as session:
+        assert session.scalar(select(Need.status)) == "published"
+
+
+def test_partial_organization_file_keeps_flags(runtime: Runtime, tmp_path: Path) -> None:
+    full = write_jsonl(tmp_path / "o1.jsonl", [{"name": "晋能示范公司", "is_high_tech": "是", "region": "怀仁市"}])
+    import_file(runtime, "organization", full)
+    import_file(runtime, "organization", write_jsonl(tmp_path / "o2.jsonl", [{"name": "晋能示范公司", "kind": "企业"}]))
+    with runtime.session_factory() as session:
+        org = session.scalar(select(Organization))
+        assert org is not None and org.is_high_tech and org.region_code == "140681"
+
+
+def test_organization_names_are_normalised_and_codes_unique_in_a_file(runtime: Runtime, tmp_path: Path) -> None:
+    from models.organization import credit_code_check_char
+
+    code = "91140600MA0K00000"
+    code += credit_code_check_char(code)
+    same = write_jsonl(tmp_path / "o.jsonl", [{"name": "怀仁(陶瓷)有限公司", "credit_code": code}])
+    import_file(runtime, "organization", same)
+    assert import_file(runtime, "organization", same).outcomes == {"unchanged": 1}
+    twins = write_jsonl(tmp_path / "t.jsonl", [{"name": "A (B)公司"}, {"name": "A（B）公司"}])
+    with pytest.raises(ImportAborted) as caught:
+        import_file(runtime, "organization", twins)
+    assert (caught.value.report.errors[0].row, caught.value.report.errors[0].field) == (2, "name")
+    codes = write_jsonl(
+        tmp_path / "c.jsonl", [{"name": "甲", "credit_code": code}, {"name": "乙", "credit_code": code}]
+    )
+    with pytest.raises(ImportAborted) as caught:
+        import_file(runtime, "organization", codes, dry_run=True)
+    assert (caught.value.report.errors[0].row, caught.value.report.errors[0].field) == (2, "credit_code")

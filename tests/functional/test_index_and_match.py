@@ -91,3 +91,19 @@ def test_rebuild_reindexes_everything(runtime: Runtime, tmp_path: Path) -> None:
     report = rebuild(runtime)
     assert report.upserted == 4
     assert index_status(runtime)["embedder_id"] == runtime.embedder.id
+
+
+def test_ids_of_deleted_listings_are_not_reused(runtime: Runtime, tmp_path: Path) -> None:
+    load(runtime, tmp_path)
+    with runtime.session_factory() as session:
+        listing = find_listing(session, "achievement", "A3")
+        assert listing is not None
+        old_id = listing.id
+        delete_listing(session, listing, "test")
+        session.commit()
+    import_file(runtime, "achievement", write_jsonl(tmp_path / "a4.jsonl", [achievement_row("A4", title="镁合金新品")]))
+    with runtime.session_factory() as session:
+        new = find_listing(session, "achievement", "A4")
+        assert new is not None and new.id != old_id
+    assert runtime.backend.get("achievement", [old_id]) == {}
+    assert runtime.backend.get("achievement", [new.id])[new.id].title == "镁合金新品"

@@ -29,6 +29,11 @@ def test_division_data_covers_every_county_of_shanxi() -> None:
         ("朔州", "140600"),
         ("应县", "140622"),
         ("140681", "140681"),
+        ("大同", "140200"),
+        ("海南", "460000"),
+        ("吉林", "220000"),
+        ("北京朝阳", "110105"),
+        ("阳泉市城区", "140302"),
     ],
 )
 def test_free_text_resolves(resolver: RegionResolver, text: str, code: str) -> None:

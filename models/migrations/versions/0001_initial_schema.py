@@ -110,6 +110,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["region_code"], ["regions.code"], name=op.f("fk_achievements_region_code_regions")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_achievements")),
         sa.UniqueConstraint("external_id", name=op.f("uq_achievements_external_id")),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("achievements", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_achievements_organization_id"), ["organization_id"], unique=False)
@@ -147,6 +148,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["region_code"], ["regions.code"], name=op.f("fk_needs_region_code_regions")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_needs")),
         sa.UniqueConstraint("external_id", name=op.f("uq_needs_external_id")),
+        sqlite_autoincrement=True,  # ids of deleted listings are never reused (index documents)
     )
     with op.batch_alter_table("needs", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_needs_organization_id"), ["organization_id"], unique=False)
