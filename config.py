@@ -41,9 +41,23 @@ def _parse_weights(raw: str | None) -> dict[str, float]:
         name, _, value = part.partition("=")
         name = name.strip()
         if name not in weights:
-            raise ValueError(f"MATCH_WEIGHTS: unknown feature {name!r}")
-        weights[name] = float(value)
+            raise ValueError(f"MATCH_WEIGHTS: unknown feature {name!r} (known: {', '.join(weights)})")
+        try:
+            weights[name] = float(value)
+        except ValueError:
+            raise ValueError(f"MATCH_WEIGHTS: {name} needs a number, got {value!r}") from None
     return weights
+
+
+def _parse_int(name: str, raw: str) -> int:
+    """A positive integer setting, or a ValueError naming it."""
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"{name}: not an integer: {raw!r}") from None
+    if value <= 0:
+        raise ValueError(f"{name}: must be positive: {value}")
+    return value
 
 
 class Config:
@@ -67,7 +81,7 @@ class Config:
         self.EMBEDDING_MODEL = env.get("EMBEDDING_MODEL", "")
         self.CACHE_DIR = Path(env.get("MATCHMAKER_CACHE", self.HOME / "cache"))
         self.MATCH_WEIGHTS = _parse_weights(env.get("MATCH_WEIGHTS"))
-        self.MATCH_CANDIDATES = int(env.get("MATCH_CANDIDATES", "50"))
+        self.MATCH_CANDIDATES = _parse_int("MATCH_CANDIDATES", env.get("MATCH_CANDIDATES", "50"))
         self.HOME_PROVINCE_CODE = env.get("HOME_PROVINCE_CODE", "140000")
         self.INDEX_SYNC_INLINE = env.get("INDEX_SYNC_INLINE", "1") not in ("0", "false", "no")
 

@@ -81,6 +81,7 @@ def build_document(listing: Need | Achievement, segmenter: Segmenter) -> IndexDo
         organization_id=listing.organization_id,
         organization_name=org.name if org is not None else "",
         updated_at=listing.updated_at.isoformat() if listing.updated_at else "",
+        valid_until=listing.valid_until.isoformat() if isinstance(listing, Need) and listing.valid_until else "",
     )
 
 

@@ -129,16 +129,18 @@ def rebuild_index(
     progress: Progress | None = None,
     on_total: Callable[[int], None] | None = None,
 ) -> SyncReport:
-    """Drop the index and re-embed every listing; the outbox is cleared up to the start."""
+    """Re-embed every listing into a new index that replaces the live one; clears the outbox up to the start."""
     report = SyncReport()
     with session_factory() as session:
         high_water = session.scalar(select(func.max(IndexOutbox.id))) or 0
         ids = {kind: list(session.scalars(select(m.id).order_by(m.id))) for kind, m in MODELS.items()}
         if on_total:
             on_total(sum(len(v) for v in ids.values()))
-        backend.reset(embedder.id, embedder.dim)
+        # Build beside the live index and swap at the end: a failed rebuild leaves the old one.
+        staging = backend.begin_rebuild(embedder.id, embedder.dim)
         for kind, kind_ids in ids.items():
-            report.upserted += index_listings(session, backend, segmenter, embedder, kind, kind_ids, progress=progress)
+            report.upserted += index_listings(session, staging, segmenter, embedder, kind, kind_ids, progress=progress)
+        backend.finish_rebuild(staging)
         session.execute(delete(IndexOutbox).where(IndexOutbox.id <= high_water))
         session.commit()
     return report

@@ -45,6 +45,7 @@ class IndexDocument:
     organization_id: int | None = None
     organization_name: str = ""
     updated_at: str = ""
+    valid_until: str = ""
 
     @property
     def region_path(self) -> list[str]:

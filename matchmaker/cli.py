@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from config import get_config
 from indexer import IndexMismatchError, SearchBackendError, SearchFilters
@@ -57,6 +58,9 @@ def user_errors(func: F) -> F:
         except USER_ERRORS as exc:
             err_console.print(f"[red]错误：{exc}[/red]")
             sys.exit(1)
+        except (OperationalError, ProgrammingError) as exc:
+            err_console.print(f"[red]错误：数据库不可用或尚未初始化（{exc.orig}）；请先运行 `matchmaker init`[/red]")
+            sys.exit(1)
 
     return wrapper  # type: ignore[return-value]
 
@@ -84,7 +88,11 @@ def progress_bar(description: str) -> Iterator[tuple[Callable[[int], None], Call
 def main(ctx: click.Context) -> None:
     """Entry point of the ``matchmaker`` console script."""
     if ctx.find_object(Runtime) is None:
-        ctx.obj = Runtime(get_config())
+        try:
+            config = get_config()
+        except (ValueError, RuntimeError) as exc:
+            raise click.ClickException(f"配置错误：{exc}") from exc
+        ctx.obj = Runtime(config)
         ctx.call_on_close(ctx.obj.close)
 
 

@@ -31,6 +31,14 @@ class SearchBackend(Protocol):
         """Drop every document and record a new embedder (used by rebuild)."""
         ...
 
+    def begin_rebuild(self, embedder_id: str, dim: int) -> SearchBackend:
+        """An empty staging index for a rebuild; the live index keeps serving meanwhile."""
+        ...
+
+    def finish_rebuild(self, staging: SearchBackend) -> None:
+        """Make a filled staging index the live one in one step (then ``staging`` is closed)."""
+        ...
+
     def upsert(self, docs: Sequence[IndexDocument]) -> None:
         """Insert or replace documents; an older version never overwrites a newer one."""
         ...

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 import json
+import os
 import sqlite3
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
-from indexer.backends.base import IndexMismatchError, SearchBackendError
+from indexer.backends.base import IndexMismatchError, SearchBackend, SearchBackendError
 from indexer.types import IndexDocument, SearchFilters, SearchHit, region_ancestors
 
 KINDS = ("need", "achievement")
@@ -49,6 +51,24 @@ def _json_list(values: Sequence[str]) -> str:
 def _match_expression(terms: Sequence[str]) -> str:
     quoted = dict.fromkeys('"' + t.replace('"', '""') + '"' for t in terms if t.strip())
     return " OR ".join(quoted)
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _translate_errors(method: F) -> F:
+    """Report SQLite failures (corrupt, locked, unreadable file) as SearchBackendError."""
+
+    @functools.wraps(method)
+    def wrapper(self: SqliteSearchBackend, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.Error as exc:
+            raise SearchBackendError(
+                f"搜索索引 {self.path} 无法使用（{exc}）；可运行 `matchmaker index rebuild` 重建"
+            ) from exc
+
+    return wrapper  # type: ignore[return-value]
 
 
 @dataclass
@@ -102,6 +122,7 @@ class SqliteSearchBackend:
         gen = int(self._meta("generation") or 0) + 1
         self._set_meta("generation", str(gen))
 
+    @_translate_errors
     def ensure_compatible(self, embedder_id: str, dim: int) -> None:
         """Record the embedder on a new index; raise on an index built with another one."""
         with self._lock:
@@ -118,6 +139,7 @@ class SqliteSearchBackend:
                     "run `matchmaker index rebuild` to re-embed everything"
                 )
 
+    @_translate_errors
     def reset(self, embedder_id: str, dim: int) -> None:
         """Drop every document and record ``embedder_id``."""
         with self._lock:
@@ -131,7 +153,37 @@ class SqliteSearchBackend:
             db.commit()
             self._cache.clear()
 
+    def begin_rebuild(self, embedder_id: str, dim: int) -> SqliteSearchBackend:
+        """A fresh index file beside the live one; a corrupt live file does not matter."""
+        if self.path == ":memory:":
+            self.reset(embedder_id, dim)
+            return self
+        staging_path = self.path + ".rebuild"
+        for suffix in ("", "-wal", "-shm"):
+            Path(staging_path + suffix).unlink(missing_ok=True)
+        staging = SqliteSearchBackend(staging_path)
+        staging.reset(embedder_id, dim)
+        return staging
+
+    def finish_rebuild(self, staging: SearchBackend) -> None:
+        """Replace the live file by the staging file (atomic rename)."""
+        if staging is self:
+            return
+        assert isinstance(staging, SqliteSearchBackend)
+        with staging._lock:
+            db = staging._db()
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            db.execute("PRAGMA journal_mode=DELETE")
+            staging.close()
+        with self._lock:
+            self.close()
+            # The old file's WAL must not be applied to the new file.
+            for suffix in ("-wal", "-shm"):
+                Path(self.path + suffix).unlink(missing_ok=True)
+            os.replace(staging.path, self.path)
+
     # -- writes ------------------------------------------------------------------------------
+    @_translate_errors
     def upsert(self, docs: Sequence[IndexDocument]) -> None:
         """Insert or replace documents; stale versions are skipped."""
         if not docs:
@@ -185,6 +237,7 @@ class SqliteSearchBackend:
                 db.rollback()
                 raise
 
+    @_translate_errors
     def delete(self, kind: str, ids: Sequence[int]) -> None:
         """Remove documents by id."""
         with self._lock:
@@ -197,6 +250,7 @@ class SqliteSearchBackend:
             db.commit()
 
     # -- reads -------------------------------------------------------------------------------
+    @_translate_errors
     def get(self, kind: str, ids: Sequence[int]) -> dict[int, IndexDocument]:
         """Stored documents by id."""
         _fts_table(kind)
@@ -233,6 +287,7 @@ class SqliteSearchBackend:
             params.append(filters.industry)
         return (" AND " + " AND ".join(clauses)) if clauses else "", params
 
+    @_translate_errors
     def keyword_search(self, kind: str, terms: Sequence[str], filters: SearchFilters, top_k: int) -> list[SearchHit]:
         """FTS5 bm25 with title/keywords/body weights; score is -bm25 (higher is better)."""
         table = _fts_table(kind)
@@ -275,6 +330,7 @@ class SqliteSearchBackend:
         self._cache[kind] = cache
         return cache
 
+    @_translate_errors
     def vector_search(self, kind: str, vector: np.ndarray, filters: SearchFilters, top_k: int) -> list[SearchHit]:
         """Exact cosine over every stored vector that passes the filters."""
         _fts_table(kind)
@@ -299,6 +355,7 @@ class SqliteSearchBackend:
         top = top[np.lexsort((cache.ids[candidates[top]], -sub[top]))]
         return [SearchHit(int(cache.ids[candidates[i]]), float(sub[i])) for i in top]
 
+    @_translate_errors
     def count(self, kind: str, filters: SearchFilters | None = None) -> int:
         """Number of documents of ``kind`` passing ``filters``."""
         _fts_table(kind)
@@ -307,12 +364,14 @@ class SqliteSearchBackend:
             row = self._db().execute(f"SELECT COUNT(*) FROM docs d WHERE d.kind = ?{where}", (kind, *params)).fetchone()
         return int(row[0])
 
+    @_translate_errors
     def versions(self, kind: str) -> dict[int, int]:
         """Stored version of every document of ``kind``."""
         with self._lock:
             rows = self._db().execute("SELECT id, version FROM docs WHERE kind=?", (kind,)).fetchall()
         return {int(a): int(b) for a, b in rows}
 
+    @_translate_errors
     def health(self) -> dict[str, Any]:
         """Backend status and per-kind counts."""
         with self._lock:

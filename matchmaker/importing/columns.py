@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 
 COMMON: dict[str, tuple[str, ...]] = {
     "external_id": ("id", "编号", "需求编号", "成果编号", "项目编号"),
@@ -91,6 +92,11 @@ ORGANIZATION: dict[str, tuple[str, ...]] = {
 COLUMNS = {"need": NEED, "achievement": ACHIEVEMENT, "organization": ORGANIZATION}
 REQUIRED = {"need": ("title",), "achievement": ("title",), "organization": ("name",)}
 
+
+class DuplicateColumnError(ValueError):
+    """Two columns of a file map to the same field."""
+
+
 _BRACKETS = re.compile(r"[（(【\[][^）)】\]]*[）)】\]]")
 
 
@@ -101,6 +107,12 @@ def normalise_header(header: str) -> str:
     return re.sub(r"[\s*＊:：]", "", text)
 
 
+def recognises_headers(kind: str) -> Callable[[list[str]], bool]:
+    """A test telling whether a row holds a required header of ``kind`` (for banner rows)."""
+    required = {normalise_header(a) for name in REQUIRED[kind] for a in COLUMNS[kind][name]}
+    return lambda row: any(normalise_header(cell) in required for cell in row)
+
+
 def map_headers(kind: str, headers: list[str]) -> tuple[dict[str, str], list[str]]:
     """Map file headers to field names; returns ({header: field}, unknown headers)."""
     aliases = {normalise_header(a): name for name, names in COLUMNS[kind].items() for a in names}
@@ -109,7 +121,10 @@ def map_headers(kind: str, headers: list[str]) -> tuple[dict[str, str], list[str
     taken: set[str] = set()
     for header in headers:
         name = aliases.get(normalise_header(header))
-        if name is None or name in taken:
+        if name is not None and name in taken:
+            first = next(h for h, n in mapping.items() if n == name)
+            raise DuplicateColumnError(f"列“{first}”和“{header}”都对应字段 {name}，请只保留一列")
+        if name is None:
             if header.strip():
                 unknown.append(header)
             continue

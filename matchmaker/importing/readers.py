@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import json
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,8 +53,11 @@ def detect_format(path: Path) -> str:
     raise ImportFileError(f"{path.name}: 无法识别的文件类型 {suffix!r}（支持 .csv .xlsx .jsonl）")
 
 
-def read_table(path: str | Path) -> SourceTable:
-    """Read ``path``; raise ImportFileError with a clear Chinese message when it is unreadable."""
+def read_table(path: str | Path, is_header: HeaderTest | None = None) -> SourceTable:
+    """Read ``path``; raise ImportFileError with a clear Chinese message when it is unreadable.
+
+    ``is_header`` recognises the header row of a CSV or sheet when banner rows stand above it.
+    """
     path = Path(path)
     if not path.is_file():
         raise ImportFileError(f"{path}: 文件不存在")
@@ -61,9 +65,9 @@ def read_table(path: str | Path) -> SourceTable:
         raise ImportFileError(f"{path.name}: 文件超过 {MAX_FILE_BYTES // 1024 // 1024} MB")
     fmt = detect_format(path)
     if fmt == "csv":
-        return _read_csv(path)
+        return _read_csv(path, is_header)
     if fmt == "xlsx":
-        return _read_xlsx(path)
+        return _read_xlsx(path, is_header)
     return _read_jsonl(path)
 
 
@@ -86,7 +90,24 @@ def _check_cell(path: Path, number: int, header: str, value: str) -> None:
         )
 
 
-def _read_csv(path: Path) -> SourceTable:
+def _check_headers(path: Path, headers: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    for index, header in enumerate(headers, start=1):
+        if not header:
+            continue
+        if header in seen:
+            raise ImportFileError(f"{path.name}: 表头“{header}”重复（第 {seen[header]} 列和第 {index} 列）")
+        seen[header] = index
+    return headers
+
+
+def _require_rows(path: Path, table: SourceTable) -> SourceTable:
+    if not table.rows:
+        raise ImportFileError(f"{path.name}: 只有表头，没有数据行")
+    return table
+
+
+def _read_csv(path: Path, is_header: HeaderTest | None = None) -> SourceTable:
     text, encoding = _decode(path)
     csv.field_size_limit(MAX_FILE_BYTES)
     try:
@@ -100,9 +121,10 @@ def _read_csv(path: Path) -> SourceTable:
         raise ImportFileError(f"{path.name}: CSV 格式错误（第 {reader.line_num} 行）：{exc}") from exc
     if not all_rows:
         raise ImportFileError(f"{path.name}: 文件为空")
-    headers = [h.strip() for h in all_rows[0]]
+    start = header_row_index(all_rows, is_header)
+    headers = _check_headers(path, [h.strip() for h in all_rows[start]])
     rows: list[SourceRow] = []
-    for index, raw in enumerate(all_rows[1:], start=2):
+    for index, raw in enumerate(all_rows[start + 1 :], start=start + 2):
         if not any(c.strip() for c in raw):
             continue
         if len(raw) > len(headers) and any(c.strip() for c in raw[len(headers) :]):
@@ -112,59 +134,95 @@ def _read_csv(path: Path) -> SourceTable:
             _check_cell(path, index, header, value)
             cells[header] = value
         rows.append(SourceRow(index, cells))
-    return SourceTable(headers, rows, "csv", encoding)
+    return _require_rows(path, SourceTable(headers, rows, "csv", encoding))
 
 
-def _read_xlsx(path: Path) -> SourceTable:
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+HeaderTest = Callable[[list[str]], bool]
+
+
+def header_row_index(rows: list[list[str]], is_header: HeaderTest | None, scan: int = 5) -> int:
+    """Index of the header row: the first of the first rows that ``is_header`` recognises, else 0.
+
+    Government spreadsheets often carry a banner row ("2024年技术需求汇总表") above the header.
+    """
+    if is_header is not None:
+        for index, row in enumerate(rows[:scan]):
+            if is_header(row):
+                return index
+    return 0
+
+
+def _read_xlsx(path: Path, is_header: HeaderTest | None = None) -> SourceTable:
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
     try:
-        workbook = load_workbook(path, read_only=True, data_only=False)
+        workbook = load_workbook(path, read_only=False, data_only=False)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
         raise ImportFileError(f"{path.name}: 不是有效的 XLSX 文件（{exc.__class__.__name__}）") from exc
     try:
         sheet = workbook.worksheets[0]
-        iterator = sheet.iter_rows()
-        header_cells = next(iterator, None)
-        if header_cells is None:
-            raise ImportFileError(f"{path.name}: 工作表为空")
-        headers = ["" if c.value is None else str(c.value).strip() for c in header_cells]
-        rows: list[SourceRow] = []
-        for number, row in enumerate(iterator, start=2):
-            cells: dict[str, Any] = {}
-            for header, cell in zip(headers, row, strict=False):
-                value = cell.value
-                if cell.data_type == "f" or (isinstance(value, str) and value.startswith("=")):
-                    raise ImportFileError(f"{path.name}: 第 {number} 行「{header}」是公式单元格，请粘贴为数值后再导入")
-                if value is None:
-                    value = ""
-                elif isinstance(value, dt.datetime):
-                    value = value.date().isoformat()
-                elif isinstance(value, dt.date):
-                    value = value.isoformat()
-                elif isinstance(value, float) and value.is_integer():
-                    value = str(int(value))
-                else:
-                    value = str(value)
-                _check_cell(path, number, header, value)
-                cells[header] = value
-            if any(str(v).strip() for v in cells.values()):
-                rows.append(SourceRow(number, cells))
+        grid: list[list[str]] = []
+        for row in sheet.iter_rows():
+            line = []
+            for cell in row:
+                if cell.data_type == "f" or (isinstance(cell.value, str) and cell.value.startswith("=")):
+                    raise ImportFileError(
+                        f"{path.name}: 工作表“{sheet.title}”单元格 {cell.coordinate} 是公式，请粘贴为数值后再导入"
+                    )
+                line.append(_cell_text(cell.value))
+            grid.append(line)
+        # A merged range holds its value in the top-left cell: give it to every cell of the range.
+        for merged in sheet.merged_cells.ranges:
+            top = grid[merged.min_row - 1][merged.min_col - 1]
+            for r in range(merged.min_row, merged.max_row + 1):
+                for c in range(merged.min_col, merged.max_col + 1):
+                    grid[r - 1][c - 1] = top
     except ImportFileError:
         raise
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, IndexError) as exc:
         raise ImportFileError(f"{path.name}: XLSX 文件已损坏（{exc.__class__.__name__}）") from exc
     finally:
         workbook.close()
-    return SourceTable(headers, rows, "xlsx")
+    if not grid:
+        raise ImportFileError(f"{path.name}: 工作表“{sheet.title}”为空")
+    start = header_row_index(grid, is_header)
+    headers = _check_headers(path, [h.strip() for h in grid[start]])
+    rows: list[SourceRow] = []
+    for number, line in enumerate(grid[start + 1 :], start=start + 2):
+        stray = [i for i, c in enumerate(line) if c.strip() and (i >= len(headers) or not headers[i])]
+        if stray:
+            raise ImportFileError(f"{path.name}: 第 {number} 行第 {stray[0] + 1} 列有数据，但这一列没有表头")
+        cells: dict[str, Any] = {}
+        for header, value in zip(headers, line, strict=False):
+            if not header:
+                continue
+            _check_cell(path, number, header, value)
+            cells[header] = value
+        if any(v.strip() for v in cells.values()):
+            rows.append(SourceRow(number, cells))
+    return _require_rows(path, SourceTable(headers, rows, "xlsx"))
 
 
 def _read_jsonl(path: Path) -> SourceTable:
     text, encoding = _decode(path)
     headers: dict[str, None] = {}
     rows: list[SourceRow] = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    # Split on newlines only: U+2028 and friends may stand inside JSON strings.
+    for number, line in enumerate(text.split("\n"), start=1):
+        line = line.removesuffix("\r")
         if not line.strip():
             continue
         try:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from matchmaker.importing.columns import REQUIRED, map_headers
+from matchmaker.importing.columns import REQUIRED, DuplicateColumnError, map_headers
 from matchmaker.importing.fields import (
     FieldError,
     clean,
@@ -143,7 +143,7 @@ def _common(check: _RowChecker, cells: dict[str, Any], kind: str, values: dict[s
     values["organization"] = normalise_org_name(clean(cells.get("organization")))
     contact = clean(cells.get("contact"))
     phone = clean(cells.get("contact_phone"))
-    values["contact"] = " ".join(p for p in (contact, phone) if p)[:200]
+    values["contact"] = " ".join(p for p in (contact, phone) if p)
     ext = norm(cells.get("external_id"))
     if ext and not _EXTERNAL_ID.fullmatch(ext):
         check.error("external_id", f"编号只能含字母、数字和 -_.:/，且不超过 64 字符：{ext[:40]!r}")
@@ -177,9 +177,9 @@ def _achievement(check: _RowChecker, cells: dict[str, Any], values: dict[str, An
         check.warn("maturity", f"未识别的成熟度，按原文保留：{maturity}")
     trl_cell = check.parse("trl", parse_trl, cells.get("trl"))
     values["maturity"], values["trl"] = maturity, trl_cell if trl_cell is not None else trl
-    values["ip_type"] = clean(cells.get("ip_type"))[:64]
-    values["ip_number"] = clean(cells.get("ip_number"))[:64]
-    values["ip_status"] = clean(cells.get("ip_status"))[:64]
+    values["ip_type"] = clean(cells.get("ip_type"))
+    values["ip_number"] = clean(cells.get("ip_number"))
+    values["ip_status"] = clean(cells.get("ip_status"))
     modes, unknown = parse_modes(cells.get("cooperation_modes"), "achievement")
     if unknown:
         check.warn("cooperation_modes", f"未识别的合作方式，按原文保留：{'、'.join(unknown)}")
@@ -213,10 +213,38 @@ def _organization(check: _RowChecker, cells: dict[str, Any], values: dict[str, A
     values["is_tech_sme"] = check.parse("is_tech_sme", parse_bool, cells.get("is_tech_sme"))
 
 
+# Longest value each short text field takes (the database column sizes).
+MAX_LENGTHS = {
+    "tech_field": 64,
+    "industry": 64,
+    "maturity": 64,
+    "ip_type": 64,
+    "ip_number": 64,
+    "ip_status": 64,
+    "region": 200,
+    "organization": 200,
+    "contact": 200,
+}
+
+
+def _check_lengths(check: _RowChecker, values: dict[str, Any]) -> None:
+    for name, limit in MAX_LENGTHS.items():
+        value = values.get(name)
+        if isinstance(value, str) and len(value) > limit:
+            check.error(name, f"内容过长（{len(value)} 字，上限 {limit}）")
+    for item in values.get("industries", []):
+        if len(item) > MAX_LENGTHS["industry"]:
+            check.error("industry", f"行业名称过长：{item[:20]}…")
+
+
 def validate_table(kind: str, table: SourceTable) -> ValidationResult:
     """Map headers, then validate every row; duplicates of an id or name are errors."""
     result = ValidationResult(kind=kind, total=len(table.rows))
-    mapping, unknown = map_headers(kind, table.headers)
+    try:
+        mapping, unknown = map_headers(kind, table.headers)
+    except DuplicateColumnError as exc:
+        result.errors.append(RowIssue(0, "", "", str(exc)))
+        return result
     if unknown:
         result.warnings.append(RowIssue(0, "", "", f"忽略未识别的列：{'、'.join(unknown)}"))
     missing = [name for name in REQUIRED[kind] if name not in mapping.values()]
@@ -243,6 +271,7 @@ def validate_table(kind: str, table: SourceTable) -> ValidationResult:
         else:
             _common(check, cells, kind, values)
             (_need if kind == "need" else _achievement)(check, cells, values)
+        _check_lengths(check, values)
         unique = [unique_field, "credit_code"] if kind == "organization" else [unique_field]
         for name in unique:
             key = values.get(name)

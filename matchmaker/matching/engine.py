@@ -79,7 +79,14 @@ def rank_candidates(
     """
     now = now or dt.datetime.now(dt.UTC)
     fused = reciprocal_rank_fusion([keyword_hits, vector_hits])
-    pool = [i for i in fused if i in candidates and not (candidates[i].kind == query.kind and i == query.id)]
+    today = now.date().isoformat()
+    pool = [
+        i
+        for i in fused
+        if i in candidates
+        and not (candidates[i].kind == query.kind and i == query.id)
+        and not (candidates[i].valid_until and candidates[i].valid_until < today)  # expired needs
+    ]
     if not pool:
         return []
     cosines = {i: _cosine(query.vector, candidates[i].vector) for i in pool}

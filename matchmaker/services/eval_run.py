@@ -18,7 +18,8 @@ from matchmaker.services.listings import find_listing
 from matchmaker.services.matching import RANKERS, find_matches, query_document
 from matchmaker.services.setup import init_database
 
-DEFAULT_EVAL_DIR = Path("tests/eval/data")
+# The labelled set lives in the repository (tests/eval/data), found from this file in a checkout.
+DEFAULT_EVAL_DIR = Path(__file__).resolve().parents[2] / "tests" / "eval" / "data"
 
 
 @dataclass

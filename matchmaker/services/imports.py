@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from matchmaker.importing.columns import recognises_headers
 from matchmaker.importing.readers import ImportFileError, read_table
 from matchmaker.importing.validate import (
     RowIssue,
@@ -143,7 +144,7 @@ def import_file(
         raise ServiceError(f"未知的导入类型：{kind}")
     if status not in (None, ListingStatus.PUBLISHED, ListingStatus.DRAFT, ListingStatus.PENDING_REVIEW):
         raise ServiceError(f"导入状态只能是 published、draft 或 pending_review：{status}")
-    table = read_table(path)
+    table = read_table(path, recognises_headers(kind))
     result = validate_table(kind, table)
     report = ImportReport(kind=kind, path=str(path), total=result.total, dry_run=dry_run)
     regions = _resolve_regions(result, runtime.region_resolver())

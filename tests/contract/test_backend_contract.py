@@ -195,3 +195,15 @@ def test_unknown_kind_is_an_error(backend: SearchBackend) -> None:
 
     with pytest.raises(SearchBackendError):
         backend.count("contract")
+
+
+def test_rebuild_serves_the_old_index_until_it_is_finished(backend: SearchBackend) -> None:
+    seed(backend)
+    staging = backend.begin_rebuild("test:contract", 4)
+    staging.upsert([make_doc(42, title="新索引", terms=["新索引"])])
+    assert backend.count("achievement") == 4
+    assert backend.keyword_search("achievement", ["新索引"], ALL, 5) == []
+    backend.finish_rebuild(staging)
+    assert backend.count("achievement") == 1
+    assert [h.id for h in backend.keyword_search("achievement", ["新索引"], ALL, 5)] == [42]
+    backend.ensure_compatible("test:contract", 4)

@@ -107,3 +107,17 @@ def test_ids_of_deleted_listings_are_not_reused(runtime: Runtime, tmp_path: Path
         assert new is not None and new.id != old_id
     assert runtime.backend.get("achievement", [old_id]) == {}
     assert runtime.backend.get("achievement", [new.id])[new.id].title == "镁合金新品"
+
+
+def test_rebuild_recovers_a_corrupt_index_file(runtime: Runtime, tmp_path: Path) -> None:
+    import pytest
+
+    from indexer import SearchBackendError
+
+    load(runtime, tmp_path)
+    runtime.backend.close()
+    runtime.config.SEARCH_INDEX_PATH.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(SearchBackendError, match="index rebuild"):
+        runtime.backend.count("need")
+    assert rebuild(runtime).upserted == 4
+    assert runtime.backend.count("need") == 1

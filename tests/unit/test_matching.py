@@ -163,3 +163,13 @@ def test_fusion_feature_is_one_for_rank_one_in_both_lists() -> None:
     assert by_id[2].features["fusion"] == pytest.approx(1.0)
     assert by_id[3].features["fusion"] == pytest.approx(61 / 62 / 2)
     assert results[0].candidate.id == 2
+
+
+def test_expired_needs_are_not_proposed() -> None:
+    query = make_doc(1, "achievement", terms=["氢能"])
+    expired = make_doc(2, "need", terms=["氢能"], valid_until="2026-01-31")
+    valid = make_doc(3, "need", terms=["氢能"], valid_until="2027-12-31")
+    now = dt.datetime(2026, 11, 27, tzinfo=dt.UTC)
+    hits = _hits((2, 1.0), (3, 0.9))
+    results = rank_candidates(query, hits, hits, {2: expired, 3: valid}, DEFAULT_MATCH_WEIGHTS, now=now)
+    assert [r.candidate.id for r in results] == [3]

@@ -70,7 +70,7 @@ def test_xlsx_formula_cell_is_refused(tmp_path: Path) -> None:
     ws.append(["镁合金压铸", "=SUM(1,2)"])
     path = tmp_path / "a.xlsx"
     wb.save(path)
-    with pytest.raises(ImportFileError, match="第 2 行「价格」是公式单元格"):
+    with pytest.raises(ImportFileError, match="B2 是公式"):
         read_table(path)
 
 
@@ -116,3 +116,49 @@ def test_empty_and_missing_files(tmp_path: Path) -> None:
         read_table(tmp_path / "e.csv")
     with pytest.raises(ImportFileError, match="不存在"):
         read_table(tmp_path / "missing.csv")
+
+
+def test_duplicate_headers_and_header_only_files_are_refused(tmp_path: Path) -> None:
+    dup = tmp_path / "dup.csv"
+    dup.write_text("编号,需求名称,需求名称\nN1,a,b\n", encoding="utf-8")
+    with pytest.raises(ImportFileError, match="重复"):
+        read_table(dup)
+    only = tmp_path / "only.csv"
+    only.write_text("编号,需求名称\n", encoding="utf-8")
+    with pytest.raises(ImportFileError, match="没有数据行"):
+        read_table(only)
+
+
+def test_jsonl_with_line_separator_inside_a_string(tmp_path: Path) -> None:
+    path = tmp_path / "a.jsonl"
+    path.write_text('{"title": "甲\u2028乙"}\r\n{"title": "丙\u0085"}\n', encoding="utf-8")
+    rows = read_table(path).rows
+    assert [r.cells["title"] for r in rows] == ["甲\u2028乙", "丙\u0085"]
+
+
+def test_xlsx_banner_row_and_merged_cells(tmp_path: Path) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["2026年技术需求汇总表"])
+    ws.append(["需求名称", "所在地区"])
+    ws.append(["焦炉煤气制氢", "孝义市"])
+    ws.append(["干熄焦", None])
+    ws.merge_cells("B3:B4")
+    path = tmp_path / "a.xlsx"
+    wb.save(path)
+    from matchmaker.importing.columns import recognises_headers
+
+    table = read_table(path, recognises_headers("need"))
+    assert table.headers == ["需求名称", "所在地区"]
+    assert [(r.number, r.cells["所在地区"]) for r in table.rows] == [(3, "孝义市"), (4, "孝义市")]
+
+
+def test_xlsx_data_without_a_header_is_refused(tmp_path: Path) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["需求名称", "所在地区"])
+    ws.append(["焦炉煤气制氢", "孝义市", "多出的数据"])
+    path = tmp_path / "a.xlsx"
+    wb.save(path)
+    with pytest.raises(ImportFileError, match="第 2 行"):
+        read_table(path)

@@ -133,3 +133,14 @@ def test_organization_rows() -> None:
     result = validate_table("organization", t)
     assert result.rows[0].values["is_high_tech"] is True
     assert [(e.row, e.field) for e in result.errors] == [(3, "credit_code"), (4, "kind"), (5, "is_high_tech")]
+
+
+def test_long_short_fields_are_errors_not_truncation() -> None:
+    t = table(["成果名称", "所属领域", "专利号", "联系人"], ["a", "领" * 65, "ZL" * 40, "张" * 201])
+    result = validate_table("achievement", t)
+    assert {(e.row, e.field) for e in result.errors} == {(2, "tech_field"), (2, "ip_number"), (2, "contact")}
+
+
+def test_two_columns_for_one_field_is_a_file_error() -> None:
+    result = validate_table("need", table(["需求名称", "项目名称"], ["a", "b"]))
+    assert result.errors[0].row == 0 and "需求名称" in result.errors[0].message
