@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+DEV    := $(VENV)/.installed-dev
 DEMO_NEEDS ?= N0001 N0002 N0003
 
 .PHONY: help setup run demo test lint format eval serve clean
@@ -13,23 +14,28 @@ help: ## List the everyday commands
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[dev]"
+	$(BIN)/pip install --quiet -e .
 	touch $(STAMP)
 
-setup: $(STAMP) ## Create .venv and install the project with its dev tools
+# The test tools add sentence-transformers and torch (a few GB), which `make run` does not need yet.
+$(DEV): $(STAMP)
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(DEV)
+
+setup: $(DEV) ## Create .venv and install the project with its dev tools
 
 run: $(STAMP) ## Set up, load the demo data, build the index and show explained matches
 	$(BIN)/matchmaker init
 	$(BIN)/matchmaker demo
 	$(BIN)/matchmaker match need $(DEMO_NEEDS) --top 5
 
-test: $(STAMP) ## Set up and run the whole test suite (lint, unit, contract, functional, PostgreSQL, e2e, eval)
+test: $(DEV) ## Set up and run the whole test suite (lint, unit, contract, functional, PostgreSQL, e2e, eval)
 	BIN=$(BIN) scripts/run-tests
 
-lint: $(STAMP) ## ruff check and format check
+lint: $(DEV) ## ruff check and format check
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 
-format: $(STAMP) ## Format the code
+format: $(DEV) ## Format the code
 	$(BIN)/ruff format . && $(BIN)/ruff check --fix .
 
 eval: $(STAMP) ## Print matching quality against keyword-only and vector-only

