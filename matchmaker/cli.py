@@ -371,6 +371,33 @@ def model_install_default(force: bool) -> None:
     console.print(f"默认模型已就绪：{path}")
 
 
+@main.group("bench")
+def bench_group() -> None:
+    """Benchmarks (figures are ratios to a reference measured in the same run)."""
+
+
+@bench_group.command("embed")
+@click.option("--count", default=64, show_default=True, type=click.IntRange(8, 2000), help="600-character texts.")
+@click.option("--repeats", default=2, show_default=True, type=click.IntRange(1, 10))
+@user_errors
+def bench_embed(count: int, repeats: int) -> None:
+    """Embedding throughput for 100- and 600-character listings against a same-shape fp32 torch reference."""
+    from indexer.default_model import install_default_model
+    from indexer.embeddings import default_model_dir
+    from matchmaker.services.bench import run_embed_bench
+
+    config = get_runtime().config
+    config.ensure_home()
+    model_dir = install_default_model(default_model_dir(config.CACHE_DIR))
+    with err_console.status("测量中……"):
+        rows = run_embed_bench(model_dir, count, repeats)
+    table = Table("引擎", "文本长度", "tokens/s", "texts/s", "相对参考", "与 fp32 余弦")
+    for r in rows:
+        cos = "" if r.cosine_to_fp32 is None else f"{r.cosine_to_fp32:.4f}"
+        table.add_row(r.engine, str(r.chars), f"{r.tokens_per_s:.0f}", f"{r.texts_per_s:.1f}", f"{r.ratio:.2f}", cos)
+    console.print(table, soft_wrap=False)
+
+
 @main.group("user")
 def user_group() -> None:
     """Manage user accounts."""
