@@ -17,7 +17,7 @@ $(STAMP): setup.cfg pyproject.toml
 	$(BIN)/pip install --quiet -e .
 	touch $(STAMP)
 
-# The test tools add sentence-transformers and torch (a few GB), which `make run` does not need yet.
+# The test tools (pytest, ruff, mypy) on top of the runtime install.
 $(DEV): $(STAMP)
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $(DEV)

