@@ -112,7 +112,7 @@ class SentenceTransformerEmbedder:
         self._label = label or model
         self._batch_size = batch_size
         self._model: Any = None
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
 
     @property
     def id(self) -> str:
@@ -212,7 +212,8 @@ class DefaultModelEmbedder(SentenceTransformerEmbedder):
         self.directory = directory
 
     def _get(self) -> Any:
-        if self._model is None:
-            install_default_model(self.directory)
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a local directory: never ask a hub
-        return super()._get()
+        with self._lock:  # re-entrant: one thread installs, the others wait
+            if self._model is None:
+                install_default_model(self.directory)
+                os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a local directory: never ask a hub
+            return super()._get()
