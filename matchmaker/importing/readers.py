@@ -107,6 +107,28 @@ def _require_rows(path: Path, table: SourceTable) -> SourceTable:
     return table
 
 
+def _table_from_grid(
+    path: Path, grid: list[list[str]], is_header: HeaderTest | None, fmt: str, encoding: str = ""
+) -> SourceTable:
+    """Header row (banner rows skipped), then one SourceRow per non-empty line, numbered as in the file."""
+    start = header_row_index(grid, is_header)
+    headers = _check_headers(path, [h.strip() for h in grid[start]])
+    rows: list[SourceRow] = []
+    for number, line in enumerate(grid[start + 1 :], start=start + 2):
+        stray = [i for i, c in enumerate(line) if c.strip() and (i >= len(headers) or not headers[i])]
+        if stray:
+            raise ImportFileError(f"{path.name}: 第 {number} 行第 {stray[0] + 1} 列有数据，但这一列没有表头")
+        cells: dict[str, Any] = {}
+        for header, value in zip(headers, line, strict=False):
+            if not header:
+                continue
+            _check_cell(path, number, header, value)
+            cells[header] = value
+        if any(v.strip() for v in cells.values()):
+            rows.append(SourceRow(number, cells))
+    return _require_rows(path, SourceTable(headers, rows, fmt, encoding))
+
+
 def _read_csv(path: Path, is_header: HeaderTest | None = None) -> SourceTable:
     text, encoding = _decode(path)
     csv.field_size_limit(MAX_FILE_BYTES)
@@ -121,20 +143,7 @@ def _read_csv(path: Path, is_header: HeaderTest | None = None) -> SourceTable:
         raise ImportFileError(f"{path.name}: CSV 格式错误（第 {reader.line_num} 行）：{exc}") from exc
     if not all_rows:
         raise ImportFileError(f"{path.name}: 文件为空")
-    start = header_row_index(all_rows, is_header)
-    headers = _check_headers(path, [h.strip() for h in all_rows[start]])
-    rows: list[SourceRow] = []
-    for index, raw in enumerate(all_rows[start + 1 :], start=start + 2):
-        if not any(c.strip() for c in raw):
-            continue
-        if len(raw) > len(headers) and any(c.strip() for c in raw[len(headers) :]):
-            raise ImportFileError(f"{path.name}: 第 {index} 行有 {len(raw)} 列，多于表头的 {len(headers)} 列")
-        cells: dict[str, Any] = {}
-        for header, value in zip(headers, raw, strict=False):
-            _check_cell(path, index, header, value)
-            cells[header] = value
-        rows.append(SourceRow(index, cells))
-    return _require_rows(path, SourceTable(headers, rows, "csv", encoding))
+    return _table_from_grid(path, all_rows, is_header, "csv", encoding)
 
 
 def _cell_text(value: Any) -> str:
@@ -198,22 +207,7 @@ def _read_xlsx(path: Path, is_header: HeaderTest | None = None) -> SourceTable:
         workbook.close()
     if not grid:
         raise ImportFileError(f"{path.name}: 工作表“{sheet.title}”为空")
-    start = header_row_index(grid, is_header)
-    headers = _check_headers(path, [h.strip() for h in grid[start]])
-    rows: list[SourceRow] = []
-    for number, line in enumerate(grid[start + 1 :], start=start + 2):
-        stray = [i for i, c in enumerate(line) if c.strip() and (i >= len(headers) or not headers[i])]
-        if stray:
-            raise ImportFileError(f"{path.name}: 第 {number} 行第 {stray[0] + 1} 列有数据，但这一列没有表头")
-        cells: dict[str, Any] = {}
-        for header, value in zip(headers, line, strict=False):
-            if not header:
-                continue
-            _check_cell(path, number, header, value)
-            cells[header] = value
-        if any(v.strip() for v in cells.values()):
-            rows.append(SourceRow(number, cells))
-    return _require_rows(path, SourceTable(headers, rows, "xlsx"))
+    return _table_from_grid(path, grid, is_header, "xlsx")
 
 
 def _read_jsonl(path: Path) -> SourceTable:

@@ -6,16 +6,14 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 from sqlalchemy import func, select, text
 
 from matchmaker.runtime import Runtime
 from matchmaker.services.imports import ImportAborted, import_file
 from matchmaker.services.matching import match_listings
-from models import Need, Region, metadata
-from models.migrate import current_revision, downgrade, head_revision, upgrade
+from models import Need, Region
 from tests.factories import achievement_row, need_row, write_jsonl
+from tests.migrations import assert_migrations_round_trip
 
 pytestmark = pytest.mark.postgres
 
@@ -23,12 +21,7 @@ pytestmark = pytest.mark.postgres
 def test_migrations_match_models_and_downgrade(pg_runtime: Runtime) -> None:
     engine = pg_runtime.engine
     assert engine.dialect.name == "postgresql"
-    assert current_revision(engine) == head_revision()
-    with engine.connect() as conn:
-        assert compare_metadata(MigrationContext.configure(conn), metadata) == []
-    downgrade(engine, "base")
-    assert current_revision(engine) is None
-    upgrade(engine)
+    assert_migrations_round_trip(engine)
     with pg_runtime.session_factory() as session:
         assert session.scalar(select(func.count()).select_from(Region)) == 0
 

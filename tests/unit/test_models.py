@@ -8,8 +8,8 @@ from sqlalchemy.exc import StatementError
 import config as config_module
 from matchmaker.runtime import Runtime
 from models import Need, Organization, make_engine
-from models.migrate import current_revision, downgrade, head_revision, upgrade
 from models.organization import credit_code_check_char, is_valid_credit_code
+from tests.migrations import assert_migrations_round_trip
 
 
 def test_credit_code_check_digit() -> None:
@@ -28,20 +28,7 @@ def test_sqlite_connections_have_foreign_keys_wal_and_busy_timeout(tmp_path) -> 
 
 
 def test_migrations_upgrade_downgrade_and_match_the_models(tmp_path) -> None:
-    from alembic.autogenerate import compare_metadata
-    from alembic.migration import MigrationContext
-
-    from models import metadata
-
-    engine = make_engine(f"sqlite:///{tmp_path / 'm.db'}")
-    upgrade(engine)
-    assert current_revision(engine) == head_revision()
-    with engine.connect() as conn:
-        assert compare_metadata(MigrationContext.configure(conn), metadata) == []
-    downgrade(engine, "base")
-    assert current_revision(engine) is None
-    upgrade(engine)
-    assert current_revision(engine) == head_revision()
+    assert_migrations_round_trip(make_engine(f"sqlite:///{tmp_path / 'm.db'}"))
 
 
 def test_money_round_trips_exactly_and_refuses_sub_fen(runtime: Runtime) -> None:
