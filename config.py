@@ -60,6 +60,19 @@ def _parse_int(name: str, raw: str) -> int:
     return value
 
 
+def _flag(env: dict[str, str], name: str, default: bool) -> bool:
+    """A boolean setting: 1/true/yes/on or 0/false/no/off."""
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{name} must be true or false, got {raw!r}")
+
+
 class Config:
     """Base settings shared by every environment."""
 
@@ -84,6 +97,20 @@ class Config:
         self.MATCH_CANDIDATES = _parse_int("MATCH_CANDIDATES", env.get("MATCH_CANDIDATES", "50"))
         self.HOME_PROVINCE_CODE = env.get("HOME_PROVINCE_CODE", "140000")
         self.INDEX_SYNC_INLINE = env.get("INDEX_SYNC_INLINE", "1") not in ("0", "false", "no")
+        # Web security: server-side sessions (see models/auth_session.py), cookie flags, login limits.
+        self.SESSION_COOKIE_NAME = "matchmaker_session"
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = _flag(env, "SESSION_COOKIE_SECURE", False)
+        self.REMEMBER_COOKIE_HTTPONLY = True
+        self.LOGIN_SESSION_HOURS = _parse_int("LOGIN_SESSION_HOURS", env.get("LOGIN_SESSION_HOURS", "8"))
+        self.API_TOKEN_HOURS = _parse_int("API_TOKEN_HOURS", env.get("API_TOKEN_HOURS", "24"))
+        self.RATELIMIT_ENABLED = _flag(env, "RATELIMIT_ENABLED", True)
+        self.RATELIMIT_STORAGE_URI = env.get("RATELIMIT_STORAGE_URI", "memory://")
+        self.RATELIMIT_HEADERS_ENABLED = True
+        self.LOGIN_RATE_LIMIT = env.get("LOGIN_RATE_LIMIT", "5 per minute;30 per hour")
+        self.WTF_CSRF_ENABLED = True
+        self.WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the login session
 
     def ensure_home(self) -> None:
         """Create the state directories if they are missing."""
@@ -109,9 +136,9 @@ class DevelopmentConfig(Config):
 
 
 class TestingConfig(Config):
-    __test__ = False  # not a pytest test class
+    """Tests: isolated home, testing flags, login rate limit off unless a test turns it on."""
 
-    """Tests: isolated home, testing flags."""
+    __test__ = False  # not a pytest test class
 
     ENV_NAME = "testing"
     TESTING = True
@@ -119,6 +146,7 @@ class TestingConfig(Config):
     def __init__(self, environ: dict[str, str] | None = None) -> None:
         super().__init__(environ)
         self.SECRET_KEY = self.SECRET_KEY or "test-only-secret-key"
+        self.RATELIMIT_ENABLED = _flag(environ or {}, "RATELIMIT_ENABLED", False)
 
 
 class ProductionConfig(Config):
@@ -131,6 +159,9 @@ class ProductionConfig(Config):
         super().__init__(environ)
         if not self.SECRET_KEY:
             raise RuntimeError("ProductionConfig requires the SECRET_KEY environment variable")
+        env = os.environ if environ is None else environ
+        # Production is served over HTTPS behind a reverse proxy; say so to run without TLS.
+        self.SESSION_COOKIE_SECURE = _flag(dict(env), "SESSION_COOKIE_SECURE", True)
 
 
 CONFIGS: dict[str, type[Config]] = {

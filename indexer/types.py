@@ -69,6 +69,8 @@ class Filterable(Protocol):
     status: str
     tech_field: str
     industries: list[str]
+    maturity: str
+    modes: list[str]
 
     @property
     def region_path(self) -> list[str]:
@@ -84,6 +86,8 @@ class SearchFilters:
     region_code: str | None = None
     tech_field: str | None = None
     industry: str | None = None
+    maturity: str | None = None
+    mode: str | None = None
 
     def accepts(self, doc: Filterable) -> bool:
         """True when ``doc`` passes every filter (the reference semantics for backends)."""
@@ -93,7 +97,11 @@ class SearchFilters:
             return False
         if self.tech_field and doc.tech_field != self.tech_field:
             return False
-        return not (self.industry and self.industry not in doc.industries)
+        if self.industry and self.industry not in doc.industries:
+            return False
+        if self.maturity and doc.maturity != self.maturity:
+            return False
+        return not (self.mode and self.mode not in doc.modes)
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,20 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     """Build the web application; components are created lazily on first use."""
-    from matchmaker.auth import load_user
+    from matchmaker.admin.routes import bp as admin_bp
+    from matchmaker.api.routes import bp as api_bp
+    from matchmaker.auth.current import AnonymousUser, load_user
+    from matchmaker.auth.routes import bp as auth_bp
     from matchmaker.cli import main as cli_group
-    from matchmaker.extensions import csrf, login_manager
+    from matchmaker.errors import register_error_handlers
+    from matchmaker.extensions import csrf, limiter, login_manager
+    from matchmaker.listings.routes import achievements_bp, needs_bp
+    from matchmaker.main.routes import bp as main_bp
+    from matchmaker.matches.routes import bp as matches_bp
+    from matchmaker.review.routes import bp as review_bp
     from matchmaker.runtime import Runtime
-    from matchmaker.views import bp as main_bp
+    from matchmaker.search.routes import bp as search_bp
+    from matchmaker.templating import register_template_helpers
 
     config = config or get_config()
     app = Flask(__name__, template_folder=str(TEMPLATES))
@@ -26,9 +35,19 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     app.config.update(overrides)
     app.extensions["matchmaker"] = Runtime(config)
     csrf.init_app(app)
+    limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.user_loader(load_user)
-    app.register_blueprint(main_bp)
+    login_manager.anonymous_user = AnonymousUser
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "请先登录"
+    login_manager.login_message_category = "warning"
+    login_manager.session_protection = "strong"
+    for blueprint in (main_bp, auth_bp, needs_bp, achievements_bp, review_bp, matches_bp, search_bp, admin_bp, api_bp):
+        app.register_blueprint(blueprint)
+    csrf.exempt(api_bp)  # the API authenticates with bearer tokens, never with the session cookie
+    register_error_handlers(app)
+    register_template_helpers(app)
     for command in cli_group.commands.values():
         app.cli.add_command(command)
     return app

@@ -315,7 +315,10 @@ def demo_command() -> None:
         report = load_demo(runtime, progress=advance, on_total=set_total)
     for item in report.imports:
         print_import_report(item)
-    console.print(f"已索引 {report.indexed} 条。演示账号（密码 {DEMO_PASSWORD}）：")
+    console.print(
+        f"已索引 {report.indexed} 条，生成匹配推荐 {report.proposals} 条，{report.pending_review} 条需求待科技局审核。"
+    )
+    console.print(f"演示账号（密码 {DEMO_PASSWORD}）：")
     for account in report.accounts:
         console.print(f"  {account.username:<12} {account.role:<10} {account.organization or ''}")
 

@@ -72,6 +72,17 @@ class RegionResolver:
             entry = self.entries.get(entry.parent_code)
         return out
 
+    def full_name(self, code: str) -> str:
+        """Province, city and county names joined ("山西省朔州市怀仁市"); the code when unknown."""
+        if code not in self.names:
+            return code
+        chain = [code, *self.ancestors(code)]
+        return "".join(self.names[c] for c in reversed(chain) if c in self.names)
+
+    def children(self, code: str | None) -> list[RegionEntry]:
+        """Regions directly under ``code`` (provinces for None), by code."""
+        return sorted((e for e in self.entries.values() if e.parent_code == code), key=lambda e: e.code)
+
     def _mentions(self, text: str) -> list[set[str]]:
         taken = [False] * len(text)
         found: list[set[str]] = []

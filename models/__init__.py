@@ -2,6 +2,7 @@
 
 from models.achievement import Achievement
 from models.audit import AuditEvent, record_audit
+from models.auth_session import AuthSession, hash_token
 from models.base import Base, Money
 from models.db import make_engine, make_session_factory
 from models.match import MatchProposal
@@ -16,6 +17,7 @@ metadata = Base.metadata
 __all__ = [
     "Achievement",
     "AuditEvent",
+    "AuthSession",
     "Base",
     "IndexOutbox",
     "MatchProposal",
@@ -25,6 +27,7 @@ __all__ = [
     "Region",
     "User",
     "enqueue",
+    "hash_token",
     "is_valid_credit_code",
     "make_engine",
     "make_session_factory",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, Float, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, TimestampMixin
@@ -27,3 +27,13 @@ class MatchProposal(TimestampMixin, Base):
     engine_version: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16), default=ProposalStatus.PROPOSED)
     decline_reason: Mapped[str] = mapped_column(Text, default="")
+    # Each side decides for itself: the enterprise on its need, the research side on its achievement.
+    need_decision: Mapped[str] = mapped_column(String(16), default=ProposalStatus.PROPOSED)
+    need_reason: Mapped[str] = mapped_column(String(32), default="")
+    need_note: Mapped[str] = mapped_column(Text, default="")
+    achievement_decision: Mapped[str] = mapped_column(String(16), default=ProposalStatus.PROPOSED)
+    achievement_reason: Mapped[str] = mapped_column(String(32), default="")
+    achievement_note: Mapped[str] = mapped_column(Text, default="")
+    # A technology manager marks proposals worth pursuing.
+    pursued: Mapped[bool] = mapped_column(Boolean, default=False)
+    pursued_by: Mapped[str] = mapped_column(String(64), default="")

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from sqlalchemy import Boolean, ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, TimestampMixin
+from models.organization import Organization
 
 
 class User(TimestampMixin, Base):
@@ -22,6 +23,7 @@ class User(TimestampMixin, Base):
     jurisdiction_code: Mapped[str | None] = mapped_column(ForeignKey("regions.code"), default=None)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    organization: Mapped[Organization | None] = relationship(Organization, lazy="joined")
 
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role}>"

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from sqlalchemy import text
 
 from config import TestingConfig
@@ -15,6 +16,7 @@ from matchmaker.runtime import Runtime
 from matchmaker.services.setup import init_database
 from models import make_engine
 from tests.fakes import HashingEmbedder
+from tests.webclient import WebClient
 
 
 @pytest.fixture(scope="session")
@@ -68,3 +70,42 @@ def pg_runtime(tmp_path: Path) -> Iterator[Runtime]:
     init_database(rt)
     yield rt
     rt.close()
+
+
+@pytest.fixture(scope="session")
+def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A home with the demo data loaded, indexed (hashing embedder) and matched, built once per session."""
+    from matchmaker.services.demo import load_demo
+
+    home = tmp_path_factory.mktemp("demo")
+    rt = Runtime(TestingConfig({"MATCHMAKER_HOME": str(home)}))
+    rt.__dict__["embedder"] = HashingEmbedder()
+    init_database(rt)
+    load_demo(rt)
+    rt.close()
+    return home
+
+
+@pytest.fixture
+def demo_config(tmp_path: Path, demo_home: Path) -> TestingConfig:
+    """Testing config over a private copy of the demo home (database and index)."""
+    home = tmp_path / "home"
+    shutil.copytree(demo_home, home, ignore=shutil.ignore_patterns("cache"))
+    return TestingConfig({"MATCHMAKER_HOME": str(home)})
+
+
+@pytest.fixture
+def app(demo_config: TestingConfig) -> Iterator[Flask]:
+    """The web app over the demo data, with the fast hashing embedder."""
+    from matchmaker import create_app
+
+    application = create_app(demo_config)
+    application.extensions["matchmaker"].__dict__["embedder"] = HashingEmbedder()
+    yield application
+    application.extensions["matchmaker"].close()
+
+
+@pytest.fixture
+def web(app: Flask) -> WebClient:
+    """A browser-like test client: CSRF tokens and logins handled."""
+    return WebClient(app)

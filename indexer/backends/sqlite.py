@@ -285,6 +285,12 @@ class SqliteSearchBackend:
         if filters.industry:
             clauses.append("EXISTS (SELECT 1 FROM json_each(d.industries) WHERE value = ?)")
             params.append(filters.industry)
+        if filters.maturity:
+            clauses.append("json_extract(d.data, '$.maturity') = ?")
+            params.append(filters.maturity)
+        if filters.mode:
+            clauses.append("EXISTS (SELECT 1 FROM json_each(d.data, '$.modes') WHERE value = ?)")
+            params.append(filters.mode)
         return (" AND " + " AND ".join(clauses)) if clauses else "", params
 
     @_translate_errors
@@ -397,12 +403,14 @@ class SqliteSearchBackend:
 class _FilterView:
     """Adapter letting SearchFilters.accepts read stored JSON data."""
 
-    __slots__ = ("_path", "industries", "status", "tech_field")
+    __slots__ = ("_path", "industries", "maturity", "modes", "status", "tech_field")
 
     def __init__(self, data: dict[str, Any]) -> None:
         self.status: str = data.get("status", "")
         self.tech_field: str = data.get("tech_field", "")
         self.industries: list[str] = data.get("industries", [])
+        self.maturity: str = data.get("maturity", "")
+        self.modes: list[str] = data.get("modes", [])
         self._path = region_ancestors(data.get("region_code"))
 
     @property

@@ -11,6 +11,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from config import Config
 from matchmaker.services.errors import ConflictError, NotFoundError, ServiceError
 from matchmaker.services.organizations import find_organization
+from matchmaker.services.sessions import revoke_user_sessions
 from models import Region, User, record_audit
 from models.enums import Role
 
@@ -94,4 +95,6 @@ def set_user_active(session: Session, username: str, active: bool, actor: str = 
             {"is_active": active},
         )
         user.is_active = active
+        if not active:
+            revoke_user_sessions(session, user.id)
     return user

@@ -12,10 +12,11 @@ from werkzeug.security import generate_password_hash
 
 from matchmaker.runtime import Runtime
 from matchmaker.services.imports import ImportReport, import_file
-from matchmaker.services.indexing import rebuild
+from matchmaker.services.indexing import rebuild, sync_index
+from matchmaker.services.matching import match_listings
 from matchmaker.services.organizations import get_or_create_organization
-from models import Need, Organization, User, record_audit
-from models.enums import Role
+from models import Achievement, Need, Organization, User, enqueue, record_audit
+from models.enums import ListingKind, ListingStatus, OutboxOperation, Role
 
 DEMO_PASSWORD = "demo-password"
 DEMO_PACKAGE = "matchmaker.resources.demo"
@@ -49,6 +50,8 @@ class DemoReport:
     imports: list[ImportReport] = field(default_factory=list)
     accounts: list[DemoAccount] = field(default_factory=list)
     indexed: int = 0
+    pending_review: int = 0
+    proposals: int = 0
 
 
 def demo_file(name: str) -> Path:
@@ -132,4 +135,41 @@ def load_demo(
         report.imports.append(import_file(runtime, kind, demo_file(name), actor="demo", sync=False))
     report.accounts = create_demo_accounts(runtime)
     report.indexed = rebuild(runtime, progress=progress, on_total=on_total).upserted
+    report.pending_review = stage_review_queue(runtime)
+    report.proposals = match_published_needs(runtime)
     return report
+
+
+REVIEW_QUEUE_SIZE = 3
+
+
+def stage_review_queue(runtime: Runtime, jurisdiction_prefix: str = "1406", size: int = REVIEW_QUEUE_SIZE) -> int:
+    """Put a few needs of the demo bureau's jurisdiction under review, so its queue is not empty."""
+    with runtime.session_factory() as session:
+        demo_orgs = {u.organization_id for u in session.scalars(select(User).where(User.is_demo.is_(True)))}
+        needs = session.scalars(
+            select(Need)
+            .where(Need.region_code.startswith(jurisdiction_prefix), Need.status == ListingStatus.PUBLISHED)
+            .order_by(Need.external_id.desc())
+        ).all()
+        staged = [n for n in needs if n.organization_id not in demo_orgs][:size]
+        for need in staged:
+            before = need.snapshot()
+            need.status = ListingStatus.PENDING_REVIEW
+            session.flush()
+            record_audit(session, "demo", "need.submit", ListingKind.NEED, need.id, before, need.snapshot())
+            enqueue(session, ListingKind.NEED, need.id, OutboxOperation.UPSERT, need.version)
+        session.commit()
+    sync_index(runtime)
+    return len(staged)
+
+
+def match_published_needs(runtime: Runtime, top: int = 10) -> int:
+    """Store proposals for every published need, so every demo account has explained matches to see."""
+    with runtime.session_factory() as session:
+        ids = list(session.scalars(select(Need.external_id).where(Need.status == ListingStatus.PUBLISHED)))
+        has_achievements = session.scalar(select(Achievement.id).limit(1)) is not None
+    if not ids or not has_achievements:
+        return 0
+    results = match_listings(runtime, ListingKind.NEED, ids, top=top, actor="demo")
+    return sum(len(r.results) for r in results)

@@ -22,6 +22,8 @@ def seed(backend: SearchBackend) -> None:
                 region_code="140681",
                 tech_field="新材料",
                 industries=["新材料", "煤炭"],
+                maturity="pilot",
+                modes=["transfer", "license"],
             ),
             make_doc(
                 2,
@@ -32,6 +34,8 @@ def seed(backend: SearchBackend) -> None:
                 region_code="140105",
                 tech_field="资源与环境",
                 industries=["节能环保"],
+                maturity="industrial",
+                modes=["license"],
             ),
             make_doc(
                 3,
@@ -105,6 +109,10 @@ def test_vector_search_orders_by_cosine(backend: SearchBackend) -> None:
         (SearchFilters(statuses=(), tech_field="资源与环境"), {2}),
         (SearchFilters(statuses=(), industry="焦化"), {3}),
         (SearchFilters(statuses=(), industry="煤炭", region_code="140000"), {1}),
+        (SearchFilters(statuses=(), maturity="pilot"), {1}),
+        (SearchFilters(statuses=(), mode="license"), {1, 2}),
+        (SearchFilters(statuses=(), mode="transfer", maturity="industrial"), set()),
+        (SearchFilters(statuses=(), mode="lic"), set()),
     ],
 )
 def test_filters_apply_to_both_searches_and_count(

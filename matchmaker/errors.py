@@ -1,0 +1,69 @@
+"""Error pages in Chinese, JSON errors under /api; no traceback ever reaches a page."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.wrappers import Response
+
+log = logging.getLogger(__name__)
+
+MESSAGES = {
+    400: "请求有误",
+    401: "请先登录",
+    403: "您没有权限访问该页面",
+    404: "页面不存在或您无权查看",
+    405: "不支持该请求方式",
+    409: "操作与当前状态冲突",
+    413: "提交的内容过大",
+    422: "提交的内容有误",
+    429: "操作过于频繁，请稍后再试",
+    500: "服务器内部错误，我们已记录该问题",
+    503: "服务暂时不可用，请稍后再试",
+}
+
+
+def wants_json() -> bool:
+    """API requests get JSON errors; everything else gets a page."""
+    return request.path.startswith("/api/")
+
+
+def error_response(status: int, message: str | None = None, field: str | None = None) -> tuple[Response | str, int]:
+    """A JSON error under /api (``{"error": {"status", "message", "field"}}``), else the error page."""
+    message = message or MESSAGES.get(status, "出错了")
+    if wants_json():
+        body: dict[str, object] = {"status": status, "message": message}
+        if field:
+            body["field"] = field
+        return jsonify(error=body), status
+    template = f"errors/{status}.html" if status in (403, 404, 500) else "errors/generic.html"
+    return render_template(template, status=status, message=message), status
+
+
+def _http_error(exc: HTTPException) -> tuple[Response | str, int]:
+    status = exc.code or 500
+    if status == 405 or status >= 500 or exc.description == type(exc).description:
+        return error_response(status)
+    return error_response(status, exc.description)
+
+
+def _csrf_error(exc: CSRFError) -> tuple[Response | str, int]:
+    return error_response(400, "表单已过期或缺少安全校验，请刷新页面后重试")
+
+
+def _unexpected(exc: Exception) -> tuple[Response | str, int]:
+    if isinstance(exc, HTTPException):
+        return _http_error(exc)
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    return error_response(500)
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Install the handlers on ``app``."""
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(InternalServerError, _unexpected)
+    app.register_error_handler(Exception, _unexpected)

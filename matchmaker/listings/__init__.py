@@ -1,0 +1,1 @@
+"""Needs and achievements: one workflow, two blueprints (``needs`` and ``achievements``)."""

@@ -1,0 +1,1 @@
+"""Match proposals: decisions, brokers' follow-up list."""

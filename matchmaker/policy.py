@@ -1,0 +1,180 @@
+"""Who may do what: one policy table read by the services, the views and the permission tests.
+
+A cell of the table is (role, object, verb) → rule. A rule looks at the facts of one object
+(owning organisation, region, status) and at the actor (organisation, jurisdiction). Anything
+not in the table is refused. Anonymous and disabled users have no role and may do nothing
+beyond logging in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from models.enums import ListingStatus, Role
+
+
+class Rule(StrEnum):
+    """How a cell of the policy decides."""
+
+    ALWAYS = "always"
+    OWN = "own"  # the object belongs to the actor's organisation
+    PUBLISHED = "published"  # the object is published (visible to every logged-in role)
+    OWN_OR_PUBLISHED = "own_or_published"
+    JURISDICTION = "jurisdiction"  # the object's region lies in the actor's jurisdiction
+    JURISDICTION_OR_PUBLISHED = "jurisdiction_or_published"
+
+
+class Verb(StrEnum):
+    """Actions on objects."""
+
+    LIST = "list"
+    VIEW = "view"
+    CREATE = "create"
+    EDIT = "edit"
+    SUBMIT = "submit"
+    CLOSE = "close"
+    REVIEW = "review"
+    MATCHES = "matches"  # see and refresh the listing's proposals
+    DECIDE = "decide"  # accept or decline a proposal for one's own listing
+    PURSUE = "pursue"  # a broker marks a proposal worth pursuing
+    MANAGE = "manage"  # admin work on users and organisations
+
+
+class Obj(StrEnum):
+    """Objects the policy knows."""
+
+    NEED = "need"
+    ACHIEVEMENT = "achievement"
+    PROPOSAL = "proposal"
+    USER = "user"
+    ORGANIZATION = "organization"
+
+
+P = Rule
+_LISTING_OWNER = {
+    Verb.LIST: P.ALWAYS,
+    Verb.VIEW: P.OWN_OR_PUBLISHED,
+    Verb.CREATE: P.ALWAYS,
+    Verb.EDIT: P.OWN,
+    Verb.SUBMIT: P.OWN,
+    Verb.CLOSE: P.OWN,
+    Verb.MATCHES: P.OWN,
+}
+_LISTING_READER = {Verb.LIST: P.ALWAYS, Verb.VIEW: P.PUBLISHED}
+
+POLICY: dict[tuple[str, str, str], Rule] = {}
+
+
+def _grant(role: Role, obj: Obj, cells: dict[Verb, Rule]) -> None:
+    for verb, rule in cells.items():
+        POLICY[(role.value, obj.value, verb.value)] = rule
+
+
+_grant(Role.ENTERPRISE, Obj.NEED, _LISTING_OWNER)
+_grant(Role.ENTERPRISE, Obj.ACHIEVEMENT, _LISTING_READER)
+_grant(Role.ENTERPRISE, Obj.PROPOSAL, {Verb.VIEW: P.OWN, Verb.DECIDE: P.OWN})
+_grant(Role.RESEARCH, Obj.ACHIEVEMENT, _LISTING_OWNER)
+_grant(Role.RESEARCH, Obj.NEED, _LISTING_READER)
+_grant(Role.RESEARCH, Obj.PROPOSAL, {Verb.VIEW: P.OWN, Verb.DECIDE: P.OWN})
+for _kind in (Obj.NEED, Obj.ACHIEVEMENT):
+    _grant(Role.BROKER, _kind, {Verb.LIST: P.ALWAYS, Verb.VIEW: P.PUBLISHED, Verb.MATCHES: P.PUBLISHED})
+    _grant(
+        Role.BUREAU,
+        _kind,
+        {
+            Verb.LIST: P.ALWAYS,
+            Verb.VIEW: P.JURISDICTION_OR_PUBLISHED,
+            Verb.REVIEW: P.JURISDICTION,
+            Verb.MATCHES: P.PUBLISHED,
+        },
+    )
+    _grant(Role.ADMIN, _kind, {Verb.LIST: P.ALWAYS, Verb.VIEW: P.ALWAYS})
+_grant(Role.BROKER, Obj.PROPOSAL, {Verb.VIEW: P.PUBLISHED, Verb.PURSUE: P.PUBLISHED})
+_grant(Role.BUREAU, Obj.PROPOSAL, {Verb.VIEW: P.PUBLISHED})
+_ADMINISTER = {Verb.LIST: P.ALWAYS, Verb.VIEW: P.ALWAYS, Verb.CREATE: P.ALWAYS, Verb.MANAGE: P.ALWAYS}
+_grant(Role.ADMIN, Obj.USER, _ADMINISTER)
+_grant(Role.ADMIN, Obj.ORGANIZATION, _ADMINISTER)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The acting user as the policy sees it (None role: anonymous or disabled)."""
+
+    username: str
+    role: str | None
+    organization_id: int | None = None
+    jurisdiction_code: str | None = None
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the policy needs to know about one object.
+
+    ``organization_ids`` are the owners (a proposal has two: the need's and the achievement's);
+    ``region_codes`` the regions it lies in; ``published`` whether every part is published.
+    """
+
+    organization_ids: tuple[int | None, ...] = ()
+    region_codes: tuple[str | None, ...] = ()
+    published: bool = False
+
+
+NO_FACTS = Facts()
+
+
+def region_prefix(code: str) -> str:
+    """The GB/T 2260 code prefix shared by every region inside ``code`` (140600 → 1406)."""
+    if code.endswith("0000"):
+        return code[:2]
+    if code.endswith("00"):
+        return code[:4]
+    return code
+
+
+def in_jurisdiction(jurisdiction_code: str | None, region_code: str | None) -> bool:
+    """True when ``region_code`` lies in (or is) the jurisdiction."""
+    if not jurisdiction_code or not region_code:
+        return False
+    return region_code.startswith(region_prefix(jurisdiction_code))
+
+
+def _owns(actor: Actor, facts: Facts) -> bool:
+    return actor.organization_id is not None and actor.organization_id in facts.organization_ids
+
+
+def _in_jurisdiction(actor: Actor, facts: Facts) -> bool:
+    return any(in_jurisdiction(actor.jurisdiction_code, code) for code in facts.region_codes)
+
+
+def rule_allows(rule: Rule, actor: Actor, facts: Facts) -> bool:
+    """Evaluate one rule for an actor and an object."""
+    if rule is Rule.ALWAYS:
+        return True
+    if rule is Rule.OWN:
+        return _owns(actor, facts)
+    if rule is Rule.PUBLISHED:
+        return facts.published
+    if rule is Rule.OWN_OR_PUBLISHED:
+        return facts.published or _owns(actor, facts)
+    if rule is Rule.JURISDICTION:
+        return _in_jurisdiction(actor, facts)
+    return facts.published or _in_jurisdiction(actor, facts)
+
+
+def allowed(actor: Actor, obj: str, verb: str, facts: Facts = NO_FACTS) -> bool:
+    """True when the policy table grants ``verb`` on ``obj`` with these facts to ``actor``."""
+    if actor.role is None:
+        return False
+    rule = POLICY.get((actor.role, obj, verb))
+    return rule is not None and rule_allows(rule, actor, facts)
+
+
+def can_see(actor: Actor, obj: str, facts: Facts) -> bool:
+    """Whether the object is visible at all (invisible objects are answered with 404, not 403)."""
+    return allowed(actor, obj, Verb.VIEW, facts)
+
+
+def is_published(status: str) -> bool:
+    """Published listings are the only ones shown outside their organisation and jurisdiction."""
+    return status == ListingStatus.PUBLISHED

@@ -1,0 +1,1 @@
+"""One search page over needs and achievements."""

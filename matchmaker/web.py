@@ -1,0 +1,72 @@
+"""Plumbing shared by the HTML blueprints: the runtime, role guards, domain errors to HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import abort, current_app, request
+from flask_login import current_user, login_required
+
+from matchmaker.runtime import Runtime
+from matchmaker.services.errors import NotFoundError, PermissionDeniedError, ServiceError
+from matchmaker.services.workflow import ListingQuery
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def runtime() -> Runtime:
+    """The application's runtime (database, index, embedder)."""
+    rt: Runtime = current_app.extensions["matchmaker"]
+    return rt
+
+
+def roles_required(*roles: str) -> Callable[[F], F]:
+    """Logged in with one of ``roles`` (403 otherwise)."""
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        @login_required
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def abort_for(exc: ServiceError) -> None:
+    """Turn not-found and permission errors into 404 and 403; other errors are the caller's."""
+    if isinstance(exc, NotFoundError):
+        abort(404, str(exc))
+    if isinstance(exc, PermissionDeniedError):
+        abort(403, str(exc))
+
+
+def page_arg() -> int:
+    """The ``page`` query argument (1 when missing or bad)."""
+    value = request.args.get("page", "1")
+    return int(value) if value.isdigit() and 0 < int(value) < 100000 else 1
+
+
+def listing_query(scope: str) -> ListingQuery:
+    """Filters of a listing list from the query string (empty values ignored)."""
+    args = request.args
+
+    def arg(name: str) -> str | None:
+        value = (args.get(name) or "").strip()
+        return value or None
+
+    return ListingQuery(
+        scope=scope,
+        status=arg("status"),
+        region_code=arg("region"),
+        tech_field=arg("field"),
+        industry=arg("industry"),
+        maturity=arg("maturity"),
+        mode=arg("mode"),
+        q=arg("q"),
+    )
