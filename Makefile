@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 DEV    := $(VENV)/.installed-dev
 DEMO_NEEDS ?= N0001 N0002 N0003
 
-.PHONY: help setup run demo test lint format eval serve clean
+.PHONY: help setup run matches demo test lint format eval serve clean
 
 help: ## List the everyday commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -24,9 +24,12 @@ $(DEV): $(STAMP)
 
 setup: $(DEV) ## Create .venv and install the project with its dev tools
 
-run: $(STAMP) ## Set up, load the demo data, build the index and show explained matches
+run: $(STAMP) ## Set up, load the demo data, build the index and start the web app on http://127.0.0.1:5000
 	$(BIN)/matchmaker init
 	$(BIN)/matchmaker demo
+	$(BIN)/matchmaker serve --host 127.0.0.1 --port 5000
+
+matches: $(STAMP) ## Print explained matches of three demo needs (no server)
 	$(BIN)/matchmaker match need $(DEMO_NEEDS) --top 5
 
 test: $(DEV) ## Set up and run the whole test suite (lint, unit, contract, functional, PostgreSQL, e2e, eval)

@@ -480,9 +480,16 @@ def user_disable(username: str) -> None:
 @main.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
+@user_errors
 def serve_command(host: str, port: int) -> None:
-    """Start the web server (development server; see README for gunicorn)."""
+    """Start the web server (a single-process server; see README for gunicorn in production)."""
     from matchmaker import create_app
+    from matchmaker.services.demo import DEMO_PASSWORD, demo_accounts_present
 
-    app = create_app(get_runtime().config)
-    app.run(host=host, port=port)
+    runtime = get_runtime()
+    app = create_app(runtime.config)
+    console.print(f"平台已启动：http://{host}:{port}/  （Ctrl+C 停止）")
+    present = demo_accounts_present(runtime) if runtime.config.DEMO_ACCOUNTS_ALLOWED else []
+    if present:
+        console.print(f"演示账号（密码 {DEMO_PASSWORD}）：{'、'.join(present)}")
+    app.run(host=host, port=port, threaded=True, debug=False, use_reloader=False)

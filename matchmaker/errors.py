@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
@@ -43,11 +44,15 @@ def error_response(status: int, message: str | None = None, field: str | None = 
     return render_template(template, status=status, message=message), status
 
 
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
 def _http_error(exc: HTTPException) -> tuple[Response | str, int]:
     status = exc.code or 500
-    if status == 405 or status >= 500 or exc.description == type(exc).description:
-        return error_response(status)
-    return error_response(status, exc.description)
+    # Our own aborts carry a Chinese message for the user; library defaults are English.
+    if status < 500 and exc.description and _CJK.search(exc.description):
+        return error_response(status, exc.description)
+    return error_response(status)
 
 
 def _csrf_error(exc: CSRFError) -> tuple[Response | str, int]:

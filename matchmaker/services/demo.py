@@ -140,6 +140,14 @@ def load_demo(
     return report
 
 
+def demo_accounts_present(runtime: Runtime) -> list[str]:
+    """User names of the active demo accounts in the database, in role order."""
+    names = [a.username for a in DEMO_ACCOUNTS]
+    with runtime.session_factory() as session:
+        found = set(session.scalars(select(User.username).where(User.is_demo.is_(True), User.is_active.is_(True))))
+    return [n for n in names if n in found]
+
+
 REVIEW_QUEUE_SIZE = 3
 
 
