@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from flask import abort, current_app, request
 from flask_login import current_user, login_required
 
+from indexer.types import SearchFilters
 from matchmaker.runtime import Runtime
 from matchmaker.services.errors import NotFoundError, PermissionDeniedError, ServiceError
 from matchmaker.services.workflow import ListingQuery
@@ -69,4 +70,31 @@ def listing_query(scope: str) -> ListingQuery:
         maturity=arg("maturity"),
         mode=arg("mode"),
         q=arg("q"),
+    )
+
+
+def region_choices() -> list[tuple[str, str]]:
+    """Cities and counties of the home province as (code, "市 · 县") pairs for selects."""
+    resolver = runtime().region_resolver()
+    home = runtime().config.HOME_PROVINCE_CODE
+    out: list[tuple[str, str]] = [(home, resolver.names.get(home, home) + "（全省）")]
+    for city in resolver.children(home):
+        out.append((city.code, city.name))
+        out.extend((county.code, f"{city.name} · {county.name}") for county in resolver.children(city.code))
+    return out
+
+
+def filters_from_args() -> SearchFilters:
+    """Search filters from the query string; only published listings are ever searched."""
+    args = request.args
+
+    def arg(name: str) -> str | None:
+        return (args.get(name) or "").strip() or None
+
+    return SearchFilters(
+        region_code=arg("region"),
+        tech_field=arg("field"),
+        industry=arg("industry"),
+        maturity=arg("maturity"),
+        mode=arg("mode"),
     )

@@ -12,29 +12,19 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
+from indexer.types import SearchFilters
 from matchmaker.auth.current import current_actor
 from matchmaker.listings.forms import AchievementForm, ActionForm, ListingForm, NeedForm, choices
 from matchmaker.policy import Obj, Verb, allowed
 from matchmaker.services import workflow
 from matchmaker.services.errors import ServiceError, ValidationError
 from matchmaker.services.listing_input import parse_listing_input
-from matchmaker.services.proposals import proposal_facts, proposals_for_listing, refresh_matches
-from matchmaker.web import abort_for, listing_query, page_arg, runtime
+from matchmaker.services.proposals import filtered_matches, proposal_facts, proposals_for_listing, refresh_matches
+from matchmaker.web import abort_for, filters_from_args, listing_query, page_arg, region_choices, runtime
 from models.enums import INDUSTRIES, MATURITY_LABELS, TECH_FIELDS, ListingKind
 
 LABELS: dict[str, str] = {ListingKind.NEED: "需求", ListingKind.ACHIEVEMENT: "成果"}
 FORMS: dict[str, type[ListingForm]] = {ListingKind.NEED: NeedForm, ListingKind.ACHIEVEMENT: AchievementForm}
-
-
-def region_choices() -> list[tuple[str, str]]:
-    """Cities and counties of the home province as (code, "市 · 县") pairs for selects."""
-    resolver = runtime().region_resolver()
-    home = runtime().config.HOME_PROVINCE_CODE
-    out: list[tuple[str, str]] = [(home, resolver.names.get(home, home) + "（全省）")]
-    for city in resolver.children(home):
-        out.append((city.code, city.name))
-        out.extend((county.code, f"{city.name} · {county.name}") for county in resolver.children(city.code))
-    return out
 
 
 def _form_errors(form: ListingForm, exc: ValidationError) -> None:
@@ -148,6 +138,13 @@ def make_blueprint(kind: str) -> Blueprint:
                     verb: allowed(actor, kind, verb, facts)
                     for verb in (Verb.EDIT, Verb.SUBMIT, Verb.CLOSE, Verb.REVIEW, Verb.MATCHES)
                 }
+                live, live_error = None, None
+                filters = filters_from_args()
+                if can[Verb.MATCHES] and filters != SearchFilters() and listing.status == "published":
+                    try:
+                        live = filtered_matches(runtime(), actor, kind, listing_id, filters)
+                    except ServiceError as exc:
+                        live_error = str(exc)
                 decide = {
                     v.proposal.id: {
                         "decide": allowed(actor, Obj.PROPOSAL, Verb.DECIDE, proposal_facts(v.need, v.achievement)),
@@ -164,6 +161,12 @@ def make_blueprint(kind: str) -> Blueprint:
                     can=can,
                     decide=decide,
                     action_form=ActionForm(),
+                    live=live,
+                    live_error=live_error,
+                    regions=region_choices(),
+                    tech_fields=TECH_FIELDS,
+                    industries=INDUSTRIES,
+                    maturities=MATURITY_LABELS,
                 )
         except ServiceError as exc:
             abort_for(exc)

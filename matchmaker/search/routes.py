@@ -7,30 +7,12 @@ from typing import Any
 from flask import Blueprint, render_template, request
 from flask_login import login_required
 
-from indexer.types import SearchFilters
-from matchmaker.listings.routes import region_choices
 from matchmaker.services.errors import ValidationError
 from matchmaker.services.search import SearchUnavailableError, search_listings
-from matchmaker.web import page_arg, runtime
+from matchmaker.web import filters_from_args, page_arg, region_choices, runtime
 from models.enums import INDUSTRIES, MATURITY_LABELS, TECH_FIELDS
 
 bp = Blueprint("search", __name__, url_prefix="/search")
-
-
-def filters_from_args() -> SearchFilters:
-    """Search filters from the query string; only published listings are ever searched."""
-    args = request.args
-
-    def arg(name: str) -> str | None:
-        return (args.get(name) or "").strip() or None
-
-    return SearchFilters(
-        region_code=arg("region"),
-        tech_field=arg("field"),
-        industry=arg("industry"),
-        maturity=arg("maturity"),
-        mode=arg("mode"),
-    )
 
 
 @bp.get("/")

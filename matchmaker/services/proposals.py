@@ -8,10 +8,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from indexer.backends.base import SearchBackendError
+from indexer.types import SearchFilters
+from matchmaker.matching import MatchResult
 from matchmaker.policy import Actor, Facts, Obj, Verb, allowed, is_published
 from matchmaker.runtime import Runtime
 from matchmaker.services.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
-from matchmaker.services.matching import match_listings
+from matchmaker.services.matching import find_matches, match_listings, query_document
+from matchmaker.services.search import SearchUnavailableError
 from matchmaker.services.workflow import KIND_LABELS, load_listing
 from models import Achievement, MatchProposal, Need, record_audit
 from models.enums import ListingKind, ListingStatus, ProposalStatus
@@ -85,6 +89,24 @@ def refresh_matches(runtime: Runtime, actor: Actor, kind: str, listing_id: int, 
         external_id = listing.external_id
     results = match_listings(runtime, kind, [external_id], top=top, actor=actor.username)
     return len(results[0].results)
+
+
+def filtered_matches(
+    runtime: Runtime, actor: Actor, kind: str, listing_id: int, filters: SearchFilters, top: int = 10
+) -> list[MatchResult]:
+    """Live matches of a published listing restricted by ``filters`` (region, field, maturity, mode).
+
+    Nothing is stored: brokers explore "the same need, only achievements from this city" without
+    changing the proposals the owner decides on. Raises SearchUnavailableError when the index is down.
+    """
+    with runtime.session_factory() as session:
+        listing = load_listing(session, actor, kind, listing_id, Verb.MATCHES)
+        if listing.status != ListingStatus.PUBLISHED:
+            raise ConflictError(f"只有已发布的{KIND_LABELS[kind]}参与匹配", "status")
+        try:
+            return find_matches(runtime, query_document(runtime, listing), top, filters)
+        except SearchBackendError as exc:
+            raise SearchUnavailableError("检索服务暂时不可用，请稍后再试；已保存的推荐仍可查看") from exc
 
 
 def load_proposal(session: Session, actor: Actor, proposal_id: int, verb: str = Verb.VIEW) -> ProposalView:

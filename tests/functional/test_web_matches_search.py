@@ -165,3 +165,22 @@ def test_search_says_plainly_when_the_backend_is_down(
     assert response.status_code == 503
     assert "检索服务暂时不可用" in response.get_data(as_text=True)
     assert web.get("/needs/").status_code == 200  # other pages keep working
+
+
+def test_broker_filters_matches_of_a_need_live(app: Flask, web: WebClient) -> None:
+    need_id, _ = own_published_need_with_proposals(app)
+    web.login("broker")
+    page = web.text(f"/needs/{need_id}?maturity=industrial&region=140000")
+    assert "按条件实时匹配" in page
+    ids = [
+        int(i)
+        for i in re.findall(
+            r'data-testid="live-match">\s*<div[^>]*>\s*<div[^>]*>\s*<div>\s*<a[^>]*href="/achievements/(\d+)"', page
+        )
+    ]
+    with _runtime(app).session_factory() as session:
+        for ach_id in ids:
+            ach = session.get(Achievement, ach_id)
+            assert ach is not None and ach.maturity == "industrial" and (ach.region_code or "").startswith("14")
+    assert ids and page.count('data-testid="live-match"') == len(ids)
+    assert 'data-testid="live-match"' not in web.text(f"/needs/{need_id}")
