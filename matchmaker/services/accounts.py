@@ -75,7 +75,14 @@ def create_user(
     )
     session.add(user)
     session.flush()
-    record_audit(session, actor, "user.create", "user", user.id, None, {"username": username, "role": role})
+    after = {
+        "username": username,
+        "role": role,
+        "display_name": user.display_name,
+        "organization_id": org_id,
+        "jurisdiction_code": jurisdiction_code,
+    }
+    record_audit(session, actor, "user.create", "user", user.id, None, after)
     return user
 
 

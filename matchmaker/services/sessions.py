@@ -58,7 +58,10 @@ def revoke_session(session: Session, token: str) -> None:
 
 
 def revoke_user_sessions(session: Session, user_id: int) -> None:
-    """End every session and token of a user (disabled, role changed, password reset). Does not commit."""
+    """End every session and token of a user (disabled, password reset). Does not commit.
+
+    A changed role needs no revocation: the loader reads the user row on every request.
+    """
     session.execute(
         update(AuthSession)
         .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
