@@ -6,10 +6,20 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from config import Config, get_config
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+class BoundedIntConverter(IntegerConverter):
+    """``<int:…>`` limited to 1 … 2³¹−1, so a huge id is a 404 rather than a database overflow."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def create_app(config: Config | None = None, **overrides: Any) -> Flask:
@@ -33,6 +43,7 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     app = Flask(__name__, template_folder=str(TEMPLATES))
     app.config.from_mapping(config.as_flask_mapping())
     app.config.update(overrides)
+    app.url_map.converters["int"] = BoundedIntConverter  # ids beyond the database's integers are 404
     app.extensions["matchmaker"] = Runtime(config)
     csrf.init_app(app)
     limiter.init_app(app)

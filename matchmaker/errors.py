@@ -36,9 +36,7 @@ def error_response(status: int, message: str | None = None, field: str | None = 
     """A JSON error under /api (``{"error": {"status", "message", "field"}}``), else the error page."""
     message = message or MESSAGES.get(status, "出错了")
     if wants_json():
-        body: dict[str, object] = {"status": status, "message": message}
-        if field:
-            body["field"] = field
+        body: dict[str, object] = {"status": status, "message": message, "field": field}
         return jsonify(error=body), status
     template = f"errors/{status}.html" if status in (403, 404, 500) else "errors/generic.html"
     return render_template(template, status=status, message=message), status

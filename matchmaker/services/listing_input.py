@@ -164,6 +164,14 @@ def _parsers(kind: str, amounts_in_wan: bool) -> dict[str, Callable[[object], An
     }
 
 
+def _has_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, list):
+        return any(isinstance(v, str) and "\x00" in v for v in value)
+    return False
+
+
 def parse_listing_input(
     kind: str, data: Mapping[str, Any], *, partial: bool = False, amounts_in_wan: bool = False
 ) -> dict[str, Any]:
@@ -180,6 +188,9 @@ def parse_listing_input(
     values: dict[str, Any] = {}
     for name, parse in parsers.items():
         if name not in data:
+            continue
+        if _has_nul(data[name]):
+            errors[name] = "含有不允许的控制字符"
             continue
         try:
             values[name] = parse(data[name])

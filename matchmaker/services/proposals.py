@@ -87,7 +87,10 @@ def refresh_matches(runtime: Runtime, actor: Actor, kind: str, listing_id: int, 
         if listing.status != ListingStatus.PUBLISHED:
             raise ConflictError(f"只有已发布的{KIND_LABELS[kind]}参与匹配", "status")
         external_id = listing.external_id
-    results = match_listings(runtime, kind, [external_id], top=top, actor=actor.username)
+    try:
+        results = match_listings(runtime, kind, [external_id], top=top, actor=actor.username)
+    except SearchBackendError as exc:
+        raise SearchUnavailableError("检索服务暂时不可用，请稍后再试；已保存的推荐仍可查看") from exc
     return len(results[0].results)
 
 

@@ -135,3 +135,9 @@ def test_error_pages_are_in_chinese_without_tracebacks(demo_config: TestingConfi
     api_missing = client.get("/api/v1/no-such-endpoint")
     assert api_missing.status_code == 404 and api_missing.get_json()["error"]["status"] == 404
     assert client.post("/").status_code == 405
+
+
+def test_ids_beyond_the_database_range_are_404(web: WebClient) -> None:
+    web.login("broker")
+    assert web.get("/needs/99999999999999999999").status_code == 404
+    assert web.get("/needs/0").status_code == 404

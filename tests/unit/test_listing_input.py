@@ -66,3 +66,9 @@ def test_snippet_centres_on_the_first_term() -> None:
     body = "甲" * 300 + "煤矸石" + "乙" * 300
     piece = snippet(body, ["煤矸石"], width=60)
     assert "煤矸石" in piece and piece.startswith("…") and piece.endswith("…")
+
+
+def test_control_characters_are_refused() -> None:
+    with pytest.raises(ValidationError) as info:
+        parse_listing_input("need", {"title": "a\x00b", "keywords": ["x\x00"]})
+    assert set(info.value.errors) == {"title", "keywords"}

@@ -1,0 +1,1 @@
+"""Functional tests of the JSON API under /api/v1."""
