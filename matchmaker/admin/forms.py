@@ -14,7 +14,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from matchmaker.auth.current import ROLE_LABELS
 from matchmaker.listings.forms import choices
-from matchmaker.services.admin import ORG_KIND_LABELS
+from matchmaker.services.admin_organizations import ORG_KIND_LABELS
 
 SKIP = {"csrf_token", "submit"}
 

@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 from matchmaker.admin.forms import OrganizationForm, PasswordForm, UserCreateForm, UserEditForm
 from matchmaker.auth.current import ROLE_LABELS, current_actor
 from matchmaker.listings.forms import ActionForm, choices
-from matchmaker.services import admin
+from matchmaker.services import admin, admin_organizations
 from matchmaker.services.errors import ServiceError, ValidationError
 from matchmaker.templating import region_name
 from matchmaker.web import abort_for, page_arg, region_choices, roles_required, runtime
@@ -204,13 +204,13 @@ def enable_user(user_id: int) -> Response:
 @roles_required(Role.ADMIN)
 def organizations() -> str:
     """Organisations, filtered by kind and name, paged, with their users, needs and achievements."""
-    query = admin.OrganizationQuery(kind=_arg("kind"), q=_arg("q"))
+    query = admin_organizations.OrganizationQuery(kind=_arg("kind"), q=_arg("q"))
     with _not_found_or_denied(), runtime().session_factory() as session:
-        page = admin.list_organizations(session, current_actor(), query, page_arg())
-    return render_template("admin/organizations.html", page=page, kinds=admin.ORG_KIND_LABELS)
+        page = admin_organizations.list_organizations(session, current_actor(), query, page_arg())
+    return render_template("admin/organizations.html", page=page, kinds=admin_organizations.ORG_KIND_LABELS)
 
 
-def _render_org(form: OrganizationForm, org: admin.OrganizationRow | None) -> str:
+def _render_org(form: OrganizationForm, org: admin_organizations.OrganizationRow | None) -> str:
     form.region_code.choices = choices(_regions("— 未指定 —", form.region_code.data))
     return render_template("admin/organization_form.html", form=form, org=org)
 
@@ -222,7 +222,7 @@ def new_organization() -> Response | str:
     form = OrganizationForm()
     if form.validate_on_submit():
         try:
-            admin.create_organization(runtime(), current_actor(), form.values())
+            admin_organizations.create_organization(runtime(), current_actor(), form.values())
         except ServiceError as exc:
             _form_errors(form, exc)
         else:
@@ -236,7 +236,7 @@ def new_organization() -> Response | str:
 def edit_organization(org_id: int) -> Response | str:
     """Change an organisation's name, kind, credit code, region and flags."""
     with _not_found_or_denied(), runtime().session_factory() as session:
-        org = admin.get_organization(session, current_actor(), org_id)
+        org = admin_organizations.get_organization(session, current_actor(), org_id)
     form = OrganizationForm()
     if request.method == "GET":
         form.name.data = org.name
@@ -247,7 +247,7 @@ def edit_organization(org_id: int) -> Response | str:
         form.is_tech_sme.data = org.is_tech_sme
     elif form.validate_on_submit():
         try:
-            changed = admin.update_organization(runtime(), current_actor(), org_id, form.values())
+            changed = admin_organizations.update_organization(runtime(), current_actor(), org_id, form.values())
         except ServiceError as exc:
             _form_errors(form, exc)
         else:

@@ -1,4 +1,4 @@
-"""Administration of users and organisations: lists, create, edit, enable/disable, password reset.
+"""Administration of users: list, create, edit, enable/disable, password reset (organisations: admin_organizations).
 
 Every change checks the policy, validates naming the field that is wrong, writes the audit trail
 with before/after snapshots and commits. Role and organisation changes need no new login: the
@@ -17,7 +17,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
-from matchmaker.importing.fields import norm, normalise_org_name
 from matchmaker.policy import Actor, Obj, Verb, allowed
 from matchmaker.runtime import Runtime
 from matchmaker.services.accounts import MIN_PASSWORD_LENGTH, create_user, set_user_active
@@ -28,25 +27,15 @@ from matchmaker.services.errors import (
     ServiceError,
     ValidationError,
 )
-from matchmaker.services.indexing import sync_index
-from matchmaker.services.organizations import org_snapshot
 from matchmaker.services.sessions import revoke_user_sessions
 from matchmaker.services.workflow import Page
-from models import Achievement, Need, Organization, Region, User, enqueue, is_valid_credit_code, record_audit
-from models.enums import ListingKind, OrganizationKind, OutboxOperation, Role
+from models import Organization, Region, User, record_audit
+from models.enums import Role
 
 log = logging.getLogger(__name__)
 
-ORG_KIND_LABELS: dict[str, str] = {
-    OrganizationKind.ENTERPRISE: "企业",
-    OrganizationKind.UNIVERSITY: "高校",
-    OrganizationKind.INSTITUTE: "科研院所",
-    OrganizationKind.BUREAU: "科技局",
-    OrganizationKind.AGENCY: "服务机构",
-}
 USERNAME_PATTERN = re.compile(r"[A-Za-z0-9_.\-]{3,64}")
 DISPLAY_NAME_MAX = 100
-ORG_NAME_MAX = 200
 ACCOUNT_FIELDS = {"organization": "organization_id", "jurisdiction": "jurisdiction_code"}  # accounts → form
 
 
@@ -56,14 +45,6 @@ class UserQuery:
 
     role: str | None = None
     active: bool | None = None
-    q: str | None = None
-
-
-@dataclass(frozen=True)
-class OrganizationQuery:
-    """Filters of the organisation list (None: no filter)."""
-
-    kind: str | None = None
     q: str | None = None
 
 
@@ -82,29 +63,14 @@ class UserRow:
     is_demo: bool
 
 
-@dataclass(frozen=True)
-class OrganizationRow:
-    """One organisation with the number of its users, needs and achievements."""
-
-    id: int
-    name: str
-    kind: str
-    credit_code: str | None
-    region_code: str | None
-    region_text: str | None
-    is_high_tech: bool
-    is_tech_sme: bool
-    users: int = 0
-    needs: int = 0
-    achievements: int = 0
-
-
-def _require(actor: Actor, obj: str, verb: str) -> None:
+def require_admin(actor: Actor, obj: str, verb: str) -> None:
+    """Raise PermissionDeniedError unless the policy grants ``verb`` on ``obj`` (admin only)."""
     if not allowed(actor, obj, verb):
         raise PermissionDeniedError("只有系统管理员可以管理用户和单位")
 
 
-def _text(value: Any) -> str:
+def clean_text(value: Any) -> str:
+    """A form value as stripped text ("" for None)."""
     return str(value or "").strip()
 
 
@@ -137,7 +103,7 @@ def user_snapshot(user: User) -> dict[str, Any]:
 
 def list_users(session: Session, actor: Actor, query: UserQuery, page: int = 1, per_page: int = 20) -> Page:
     """Users matching ``query`` (text in username, display name or organisation), by id, paged."""
-    _require(actor, Obj.USER, Verb.LIST)
+    require_admin(actor, Obj.USER, Verb.LIST)
     stmt = select(User.id).outerjoin(Organization, Organization.id == User.organization_id)
     if query.role:
         stmt = stmt.where(User.role == query.role)
@@ -161,7 +127,7 @@ def list_users(session: Session, actor: Actor, query: UserQuery, page: int = 1, 
 
 def get_user(session: Session, actor: Actor, user_id: int) -> UserRow:
     """One user for the edit page."""
-    _require(actor, Obj.USER, Verb.VIEW)
+    require_admin(actor, Obj.USER, Verb.VIEW)
     user = session.get(User, user_id)
     if user is None:
         raise NotFoundError(f"没有编号为 {user_id} 的用户")
@@ -178,14 +144,14 @@ def organization_options(session: Session) -> list[tuple[int, str]]:
 
 def _check_user_fields(session: Session, values: dict[str, Any], errors: dict[str, str]) -> None:
     """Display name, role, organisation and jurisdiction; normalises ``values`` in place."""
-    values["display_name"] = _text(values.get("display_name"))
+    values["display_name"] = clean_text(values.get("display_name"))
     if len(values["display_name"]) > DISPLAY_NAME_MAX:
         errors["display_name"] = f"姓名/显示名最多 {DISPLAY_NAME_MAX} 字"
-    role = _text(values.get("role"))
+    role = clean_text(values.get("role"))
     values["role"] = role
     if role not in {r.value for r in Role}:
         errors["role"] = "请选择角色"
-    org_id = _text(values.get("organization_id"))
+    org_id = clean_text(values.get("organization_id"))
     values["organization_id"] = None
     if org_id:
         org = session.get(Organization, int(org_id)) if org_id.isdigit() and len(org_id) < 10 else None
@@ -193,7 +159,7 @@ def _check_user_fields(session: Session, values: dict[str, Any], errors: dict[st
             errors["organization_id"] = "所选单位不存在"
         else:
             values["organization_id"] = org.id
-    code = _text(values.get("jurisdiction_code")) or None
+    code = clean_text(values.get("jurisdiction_code")) or None
     values["jurisdiction_code"] = code if role == Role.BUREAU else None
     if role == Role.BUREAU and not code:
         errors["jurisdiction_code"] = "科技局用户须指定管辖区域"
@@ -216,10 +182,10 @@ def _named(exc: ServiceError) -> ServiceError:
 
 def create_user_account(runtime: Runtime, actor: Actor, values: dict[str, Any]) -> int:
     """Create a user from form values (see UserCreateForm); returns its id."""
-    _require(actor, Obj.USER, Verb.CREATE)
+    require_admin(actor, Obj.USER, Verb.CREATE)
     errors: dict[str, str] = {}
     values = dict(values)
-    username = _text(values.get("username"))
+    username = clean_text(values.get("username"))
     if not USERNAME_PATTERN.fullmatch(username):
         errors["username"] = "用户名须为 3–64 位字母、数字或 _ . -"
     password = str(values.get("password") or "")
@@ -245,7 +211,7 @@ def create_user_account(runtime: Runtime, actor: Actor, values: dict[str, Any]) 
         except ServiceError as exc:  # accounts names the field as "field：message"
             raise _named(exc) from None
         user_id = user.id
-        _commit(session, "username", f"用户名 {username} 已存在")
+        commit_unique(session, "username", f"用户名 {username} 已存在")
     return user_id
 
 
@@ -254,7 +220,7 @@ def update_user(runtime: Runtime, actor: Actor, user_id: int, values: dict[str, 
 
     An admin may not demote themself. The change applies on the user's next request.
     """
-    _require(actor, Obj.USER, Verb.MANAGE)
+    require_admin(actor, Obj.USER, Verb.MANAGE)
     errors: dict[str, str] = {}
     values = dict(values)
     with runtime.session_factory() as session:
@@ -285,7 +251,7 @@ def set_user_enabled(runtime: Runtime, actor: Actor, user_id: int, active: bool)
 
     An admin may not disable themself.
     """
-    _require(actor, Obj.USER, Verb.MANAGE)
+    require_admin(actor, Obj.USER, Verb.MANAGE)
     with runtime.session_factory() as session:
         user = session.get(User, user_id)
         if user is None:
@@ -300,7 +266,7 @@ def set_user_enabled(runtime: Runtime, actor: Actor, user_id: int, active: bool)
 
 def reset_password(runtime: Runtime, actor: Actor, user_id: int, password: str) -> str:
     """Set a new password and end every session of the user; returns the username."""
-    _require(actor, Obj.USER, Verb.MANAGE)
+    require_admin(actor, Obj.USER, Verb.MANAGE)
     errors: dict[str, str] = {}
     _check_password(password, errors)
     if errors:
@@ -325,158 +291,10 @@ def reset_password(runtime: Runtime, actor: Actor, user_id: int, password: str) 
     return username
 
 
-def _counts(session: Session, model: Any, org_ids: list[int]) -> dict[int, int]:
-    rows = session.execute(
-        select(model.organization_id, func.count())
-        .where(model.organization_id.in_(org_ids))
-        .group_by(model.organization_id)
-    )
-    return {org_id: count for org_id, count in rows}
-
-
-def _org_row(org: Organization, users: int = 0, needs: int = 0, achievements: int = 0) -> OrganizationRow:
-    return OrganizationRow(
-        org.id,
-        org.name,
-        org.kind,
-        org.credit_code,
-        org.region_code,
-        org.region_text,
-        org.is_high_tech,
-        org.is_tech_sme,
-        users,
-        needs,
-        achievements,
-    )
-
-
-def list_organizations(
-    session: Session, actor: Actor, query: OrganizationQuery, page: int = 1, per_page: int = 20
-) -> Page:
-    """Organisations matching ``query`` (text in name or credit code), by name, paged, with counts."""
-    _require(actor, Obj.ORGANIZATION, Verb.LIST)
-    stmt = select(Organization)
-    if query.kind:
-        stmt = stmt.where(Organization.kind == query.kind)
-    if query.q:
-        stmt = stmt.where(
-            or_(
-                Organization.name.contains(query.q, autoescape=True),
-                Organization.credit_code.contains(query.q.upper(), autoescape=True),
-            )
-        )
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    page = max(1, page)
-    orgs = list(
-        session.scalars(stmt.order_by(Organization.name, Organization.id).offset((page - 1) * per_page).limit(per_page))
-    )
-    ids = [o.id for o in orgs]
-    users, needs, achievements = (_counts(session, m, ids) for m in (User, Need, Achievement))
-    rows = [_org_row(o, users.get(o.id, 0), needs.get(o.id, 0), achievements.get(o.id, 0)) for o in orgs]
-    return Page(rows, total, page, per_page)
-
-
-def get_organization(session: Session, actor: Actor, org_id: int) -> OrganizationRow:
-    """One organisation for the edit page."""
-    _require(actor, Obj.ORGANIZATION, Verb.VIEW)
-    org = session.get(Organization, org_id)
-    if org is None:
-        raise NotFoundError(f"没有编号为 {org_id} 的单位")
-    return _org_row(org)
-
-
-def _org_values(session: Session, values: dict[str, Any], org_id: int | None) -> dict[str, Any]:
-    """Validated, normalised organisation fields; raises ValidationError or ConflictError."""
-    errors: dict[str, str] = {}
-    name = normalise_org_name(_text(values.get("name")))
-    if not name:
-        errors["name"] = "单位名称不能为空"
-    elif len(name) > ORG_NAME_MAX:
-        errors["name"] = f"单位名称最多 {ORG_NAME_MAX} 字"
-    kind = _text(values.get("kind"))
-    if kind not in ORG_KIND_LABELS:
-        errors["kind"] = "请选择单位类型"
-    code = re.sub(r"\s+", "", norm(values.get("credit_code") or "")).upper() or None
-    if code and not is_valid_credit_code(code):
-        errors["credit_code"] = "统一社会信用代码无效（应为 18 位且校验位正确）"
-    region = _text(values.get("region_code")) or None
-    if region and session.get(Region, region) is None:
-        errors["region_code"] = f"行政区划代码 {region} 不存在"
-    if errors:
-        raise ValidationError(errors)
-    clash = session.scalar(select(Organization.id).where(Organization.name == name, Organization.id != org_id))
-    if clash is not None:
-        raise ConflictError(f"已有名为“{name}”的单位", "name")
-    if code:
-        clash = session.scalar(
-            select(Organization.id).where(Organization.credit_code == code, Organization.id != org_id)
-        )
-        if clash is not None:
-            raise ConflictError(f"统一社会信用代码 {code} 已被其他单位使用", "credit_code")
-    return {
-        "name": name,
-        "kind": kind,
-        "credit_code": code,
-        "region_code": region,
-        "is_high_tech": bool(values.get("is_high_tech")),
-        "is_tech_sme": bool(values.get("is_tech_sme")),
-    }
-
-
-def _commit(session: Session, field: str, message: str) -> None:
+def commit_unique(session: Session, field: str, message: str) -> None:
     """Commit; a unique constraint hit by a concurrent request becomes a ConflictError on ``field``."""
     try:
         session.commit()
     except IntegrityError:
         session.rollback()
         raise ConflictError(message, field) from None
-
-
-def create_organization(runtime: Runtime, actor: Actor, values: dict[str, Any]) -> int:
-    """Create an organisation from form values; returns its id."""
-    _require(actor, Obj.ORGANIZATION, Verb.CREATE)
-    with runtime.session_factory() as session:
-        wanted = _org_values(session, values, None)
-        org = Organization(**wanted)
-        if wanted["region_code"]:
-            org.region_text = runtime.region_resolver().full_name(wanted["region_code"])
-        session.add(org)
-        session.flush()
-        record_audit(session, actor.username, "organization.create", "organization", org.id, None, org_snapshot(org))
-        org_id = org.id
-        _commit(session, "name", "单位名称或统一社会信用代码已存在")
-    return org_id
-
-
-def update_organization(runtime: Runtime, actor: Actor, org_id: int, values: dict[str, Any]) -> bool:
-    """Change an organisation; returns whether anything changed. A rename re-indexes its listings."""
-    _require(actor, Obj.ORGANIZATION, Verb.MANAGE)
-    with runtime.session_factory() as session:
-        org = session.get(Organization, org_id)
-        if org is None:
-            raise NotFoundError(f"没有编号为 {org_id} 的单位")
-        wanted = _org_values(session, values, org.id)
-        changed = {k: v for k, v in wanted.items() if getattr(org, k) != v}
-        if not changed:
-            return False
-        before = org_snapshot(org)
-        for k, v in changed.items():
-            setattr(org, k, v)
-        if "region_code" in changed:
-            org.region_text = runtime.region_resolver().full_name(org.region_code) if org.region_code else None
-        renamed = "name" in changed
-        if renamed:
-            for kind, model in ((ListingKind.NEED, Need), (ListingKind.ACHIEVEMENT, Achievement)):
-                for listing_id, version in session.execute(
-                    select(model.id, model.version).where(model.organization_id == org.id)
-                ):
-                    enqueue(session, kind, listing_id, OutboxOperation.UPSERT, version)
-        session.flush()
-        record_audit(session, actor.username, "organization.update", "organization", org.id, before, org_snapshot(org))
-        _commit(session, "name", "单位名称或统一社会信用代码已存在")
-    if renamed and runtime.config.INDEX_SYNC_INLINE:
-        try:
-            sync_index(runtime)
-        except Exception:  # the change is committed; `matchmaker index sync` retries
-            log.exception("index sync after renaming organisation %s failed; the outbox keeps the work", org_id)
-    return True
