@@ -39,6 +39,7 @@ class Verb(StrEnum):
     DECIDE = "decide"  # accept or decline a proposal for one's own listing
     PURSUE = "pursue"  # a broker marks a proposal worth pursuing
     MANAGE = "manage"  # admin work on users and organisations
+    OVERSEE = "oversee"  # list every listing in every status (inside the actor's jurisdiction, if any)
 
 
 class Obj(StrEnum):
@@ -84,12 +85,13 @@ for _kind in (Obj.NEED, Obj.ACHIEVEMENT):
         _kind,
         {
             Verb.LIST: P.ALWAYS,
+            Verb.OVERSEE: P.ALWAYS,
             Verb.VIEW: P.JURISDICTION_OR_PUBLISHED,
             Verb.REVIEW: P.JURISDICTION,
             Verb.MATCHES: P.PUBLISHED,
         },
     )
-    _grant(Role.ADMIN, _kind, {Verb.LIST: P.ALWAYS, Verb.VIEW: P.ALWAYS})
+    _grant(Role.ADMIN, _kind, {Verb.LIST: P.ALWAYS, Verb.OVERSEE: P.ALWAYS, Verb.VIEW: P.ALWAYS})
 _grant(Role.BROKER, Obj.PROPOSAL, {Verb.VIEW: P.PUBLISHED, Verb.PURSUE: P.PUBLISHED})
 _grant(Role.BUREAU, Obj.PROPOSAL, {Verb.VIEW: P.PUBLISHED})
 _ADMINISTER = {Verb.LIST: P.ALWAYS, Verb.VIEW: P.ALWAYS, Verb.CREATE: P.ALWAYS, Verb.MANAGE: P.ALWAYS}

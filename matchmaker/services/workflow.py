@@ -291,7 +291,7 @@ def list_listings(
 
     ``mine``: the actor's organisation, any status. ``published``: everything published.
     ``review``: bureau staff's queue of listings under review in their jurisdiction.
-    ``all``: admin and bureau overview (bureau: their jurisdiction).
+    ``all``: every status, for whoever may OVERSEE (limited to the actor's jurisdiction, if any).
     """
     model = _model(kind)
     if query.scope not in SCOPES:
@@ -312,10 +312,11 @@ def list_listings(
             model.status == ListingStatus.PENDING_REVIEW,
             model.region_code.startswith(region_prefix(actor.jurisdiction_code or "")),
         )
-    elif actor.role == "bureau":
-        stmt = stmt.where(model.region_code.startswith(region_prefix(actor.jurisdiction_code or "")))
-    elif actor.role != "admin":
-        raise PermissionDeniedError("您没有权限查看全部条目")
+    else:
+        if not allowed(actor, kind, Verb.OVERSEE):
+            raise PermissionDeniedError("您没有权限查看全部条目")
+        if actor.jurisdiction_code:
+            stmt = stmt.where(model.region_code.startswith(region_prefix(actor.jurisdiction_code)))
     stmt = _filtered(stmt, model, query)
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     page = max(1, page)
