@@ -26,7 +26,7 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     """Build the web application; components are created lazily on first use."""
     from matchmaker.admin.routes import bp as admin_bp
     from matchmaker.api.routes import bp as api_bp
-    from matchmaker.auth.current import AnonymousUser, load_user
+    from matchmaker.auth.current import AnonymousUser, load_user, no_store_when_logged_in
     from matchmaker.auth.routes import bp as auth_bp
     from matchmaker.cli import main as cli_group
     from matchmaker.errors import register_error_handlers
@@ -58,6 +58,7 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, never with the session cookie
     register_error_handlers(app)
+    app.after_request(no_store_when_logged_in)
     register_template_helpers(app)
     for command in cli_group.commands.values():
         app.cli.add_command(command)

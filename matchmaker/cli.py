@@ -488,6 +488,9 @@ def serve_command(host: str, port: int) -> None:
 
     runtime = get_runtime()
     app = create_app(runtime.config)
+    with console.status("加载语义模型…"):
+        runtime.embedder.embed_queries(["预热"])  # the first search or save should not wait for the model
+    app.extensions["matchmaker"] = runtime
     console.print(f"平台已启动：http://{host}:{port}/  （Ctrl+C 停止）")
     present = demo_accounts_present(runtime) if runtime.config.DEMO_ACCOUNTS_ALLOWED else []
     if present:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 from flask_login import AnonymousUserMixin, UserMixin, current_user
+from werkzeug.wrappers import Response
 
 from matchmaker.policy import Actor
 from matchmaker.services.sessions import user_for_token
@@ -85,6 +86,13 @@ def load_user(token: str) -> CurrentUser | None:
     with runtime.session_factory() as session:
         user = user_for_token(session, token, "web")
         return None if user is None else snapshot(user, token)
+
+
+def no_store_when_logged_in(response: Response) -> Response:
+    """Pages of a logged-in user are never kept by the browser (Back after logout shows nothing)."""
+    if current_user.is_authenticated:
+        response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def current_actor() -> Actor:

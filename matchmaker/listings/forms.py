@@ -7,7 +7,6 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import (
-    DateField,
     HiddenField,
     SelectChoice,
     SelectField,
@@ -16,7 +15,6 @@ from wtforms import (
     TextAreaField,
     widgets,
 )
-from wtforms.validators import DataRequired, Length, Optional
 
 from models.enums import (
     COOPERATION_MODE_LABELS,
@@ -60,14 +58,18 @@ def _blank(label: str, options: Iterable[tuple[str, str]] | Iterable[str]) -> li
 
 
 class ListingForm(FlaskForm):
-    """Fields shared by both forms."""
+    """Fields shared by both forms.
+
+    The form carries no validators of its own: every check lives in services.listing_input, so
+    all errors appear at once, in Chinese, and the API and the web refuse exactly the same input.
+    """
 
     version = HiddenField()
-    title = StringField("名称", validators=[DataRequired("名称不能为空"), Length(max=200)])
-    keywords = StringField("关键词（1–5 个，以、或逗号分隔）", validators=[Optional(), Length(max=200)])
-    tech_field = SelectField("技术领域", choices=_blank("技术领域", TECH_FIELDS), validators=[Optional()])
-    region_code = SelectField("所在地区", choices=[], validators=[Optional()], validate_choice=False)
-    contact = StringField("联系人及电话", validators=[Optional(), Length(max=200)])
+    title = StringField("名称（必填）")
+    keywords = StringField("关键词（1–5 个，以、或逗号分隔）")
+    tech_field = SelectField("技术领域", choices=_blank("技术领域", TECH_FIELDS), validate_choice=False)
+    region_code = SelectField("所在地区", choices=[], validate_choice=False)
+    contact = StringField("联系人及电话")
 
     def input_data(self) -> dict[str, Any]:
         """Raw values keyed by glossary field names, for services.listing_input."""
@@ -78,28 +80,36 @@ class ListingForm(FlaskForm):
 class NeedForm(ListingForm):
     """企业技术需求表."""
 
-    problem = TextAreaField("需求概述：主要问题", validators=[Optional(), Length(max=1500)])
-    key_technology = TextAreaField("需求概述：关键技术", validators=[Optional(), Length(max=1500)])
-    expected_target = TextAreaField("需求概述：预期目标", validators=[Optional(), Length(max=1500)])
-    indicators = TextAreaField("技术指标", validators=[Optional(), Length(max=1500)])
-    industry = SelectField("应用行业", choices=_blank("应用行业", INDUSTRIES), validators=[Optional()])
-    budget = StringField("拟投入资金（万元）", validators=[Optional(), Length(max=20)])
-    solution_modes = MultiCheckboxField("解决方式", choices=choices(SOLUTION_MODE_LABELS.items()))
-    valid_until = DateField("有效期至", validators=[Optional()])
+    problem = TextAreaField("需求概述：主要问题")
+    key_technology = TextAreaField("需求概述：关键技术")
+    expected_target = TextAreaField("需求概述：预期目标")
+    indicators = TextAreaField("技术指标")
+    industry = SelectField("应用行业", choices=_blank("应用行业", INDUSTRIES), validate_choice=False)
+    budget = StringField("拟投入资金（万元）")
+    solution_modes = MultiCheckboxField(
+        "解决方式", choices=choices(SOLUTION_MODE_LABELS.items()), validate_choice=False
+    )
+    valid_until = StringField("有效期至", render_kw={"type": "date"})
 
 
 class AchievementForm(ListingForm):
     """科技成果登记表."""
 
-    summary = TextAreaField("成果简介", validators=[Optional(), Length(max=2000)])
-    industries = MultiCheckboxField("应用行业", choices=choices(INDUSTRIES))
-    maturity = SelectField("成熟度", choices=_blank("成熟度", MATURITY_LABELS.items()), validators=[Optional()])
-    trl = SelectField("技术就绪度（TRL）", choices=choices([("", "—"), *((str(i), str(i)) for i in range(1, 10))]))
-    ip_type = SelectField("知识产权类型", choices=_blank("知识产权类型", IP_TYPES), validators=[Optional()])
-    ip_number = StringField("专利号/登记号", validators=[Optional(), Length(max=64)])
-    ip_status = SelectField("知识产权状态", choices=_blank("状态", IP_STATUSES), validators=[Optional()])
-    cooperation_modes = MultiCheckboxField("合作方式", choices=choices(COOPERATION_MODE_LABELS.items()))
-    price = StringField("转让价格（万元，空白为面议）", validators=[Optional(), Length(max=20)])
+    summary = TextAreaField("成果简介")
+    industries = MultiCheckboxField("应用行业", choices=choices(INDUSTRIES), validate_choice=False)
+    maturity = SelectField("成熟度", choices=_blank("成熟度", MATURITY_LABELS.items()), validate_choice=False)
+    trl = SelectField(
+        "技术就绪度（TRL）",
+        choices=choices([("", "—"), *((str(i), str(i)) for i in range(1, 10))]),
+        validate_choice=False,
+    )
+    ip_type = SelectField("知识产权类型", choices=_blank("知识产权类型", IP_TYPES), validate_choice=False)
+    ip_number = StringField("专利号/登记号")
+    ip_status = SelectField("知识产权状态", choices=_blank("状态", IP_STATUSES), validate_choice=False)
+    cooperation_modes = MultiCheckboxField(
+        "合作方式", choices=choices(COOPERATION_MODE_LABELS.items()), validate_choice=False
+    )
+    price = StringField("转让价格（万元，空白为面议）")
 
 
 class ActionForm(FlaskForm):

@@ -141,3 +141,9 @@ def test_ids_beyond_the_database_range_are_404(web: WebClient) -> None:
     web.login("broker")
     assert web.get("/needs/99999999999999999999").status_code == 404
     assert web.get("/needs/0").status_code == 404
+
+
+def test_logged_in_pages_are_not_cached(web: WebClient) -> None:
+    assert "no-store" not in web.get("/").headers.get("Cache-Control", "")
+    web.login("broker")
+    assert web.get("/needs/").headers["Cache-Control"] == "no-store"

@@ -226,3 +226,12 @@ def test_bureau_overview_is_limited_to_its_jurisdiction(app: Flask, web: WebClie
         for need_id in ids:
             need = session.get(Need, need_id)
             assert need is not None and (need.region_code or "").startswith("1406")
+
+
+def test_every_bad_field_is_reported_in_one_round(web: WebClient) -> None:
+    web.login("enterprise")
+    body = web.post("/needs/new", {**NEED_FORM, "title": "", "budget": "3O0", "valid_until": "明年"}).get_data(
+        as_text=True
+    )
+    assert "名称不能为空" in body and "不是有效金额" in body and "不是有效日期" in body
+    assert "Not a valid" not in body and "This field" not in body  # no English library messages
