@@ -10,11 +10,10 @@ Layers, so that another transport (the JSON API with Bearer tokens) can be added
   as rows in the state a cell needs (fresh ones for verbs that change state).
 * ``Transport`` — how an (object, verb) is tried: ``endpoints[(obj, verb)]`` lists request
   builders (``Endpoint``), ``open`` logs a subject in and returns a ``Caller``, ``classify``
-  turns a response into allowed / denied. ``TRANSPORTS`` holds them by name; only ``web`` exists
-  so far. An API transport adds ``API_ENDPOINTS`` (e.g. ``(need, edit)`` → ``PATCH
-  /api/v1/needs/<id>`` with a JSON body), an ``open`` that obtains a Bearer token for the
-  subject (the disabled subject's token must stop working the same way its cookie does) and a
-  ``classify`` without login redirects.
+  turns a response into allowed / denied. ``TRANSPORTS`` holds them by name: ``web`` here, and
+  ``api`` (the JSON API with Bearer tokens; ``API_ENDPOINTS`` maps e.g. ``(need, edit)`` →
+  ``PATCH /api/v1/needs/<id>`` with a JSON body) registered by ``tests.permissions_api`` when it
+  is imported. The disabled subject's token stops working the same way its cookie does.
 * ``run_matrix`` — plans every cell of one transport, creates the objects, performs the
   requests and returns one ``CellResult`` per cell.
 """
@@ -56,7 +55,11 @@ class Subject:
 
     @property
     def may_be_sent_to_login(self) -> bool:
-        """True when a redirect to the login page is a refusal rather than a lost session."""
+        """True for subjects without a live session or token (anonymous, disabled).
+
+        For them a redirect to the login page (web) or a 401 (API) is a refusal; for anyone else
+        it means the session or token was lost, which is an error of the test.
+        """
         return self.username is None or self.disabled
 
 
@@ -232,11 +235,11 @@ class World:
         """The policy's view of the subject now."""
         return actor_of(self.user(subject))
 
-    def disable(self, subject: Subject) -> None:
-        """Disable the subject's user with the accounts service (its sessions are revoked)."""
+    def set_active(self, subject: Subject, active: bool) -> None:
+        """Enable or disable the subject's user with the accounts service (disabling revokes its sessions)."""
         assert subject.username is not None
         with self.runtime.session_factory() as session:
-            set_user_active(session, subject.username, False, actor="matrix")
+            set_user_active(session, subject.username, active, actor="matrix")
             session.commit()
 
     def placement(self, profile: Profile, relation: str, side: int = 0) -> Placement:
@@ -407,7 +410,8 @@ class Transport:
     classify: Callable[[TestResponse, Subject], tuple[Outcome, str]]
 
 
-def _target(call: Call) -> Target:
+def target_of(call: Call) -> Target:
+    """The cell's object (for builders of endpoints that act on one)."""
     assert call.target is not None, "this endpoint needs an object"
     return call.target
 
@@ -428,7 +432,7 @@ def _web_listing_endpoints(kind: str) -> dict[tuple[str, str], tuple[Endpoint, .
     form = LISTING_FORMS[kind]
 
     def detail(suffix: str = "") -> Callable[[Call], str]:
-        return lambda call: f"{base}/{_target(call).id}{suffix}"
+        return lambda call: f"{base}/{target_of(call).id}{suffix}"
 
     view, edit, submit, close, refresh = (
         detail(),
@@ -439,7 +443,7 @@ def _web_listing_endpoints(kind: str) -> dict[tuple[str, str], tuple[Endpoint, .
     )
 
     def edit_form(call: Call) -> dict[str, str | list[str]]:
-        return {**form, "version": str(_target(call).version)}
+        return {**form, "version": str(target_of(call).version)}
 
     return {
         (kind, Verb.LIST): (
@@ -474,14 +478,14 @@ def _web_listing_endpoints(kind: str) -> dict[tuple[str, str], tuple[Endpoint, .
         (kind, Verb.REVIEW): (
             Endpoint(
                 f"POST /review/{kind}/<id> publish",
-                lambda call: Request("POST", f"/review/{kind}/{_target(call).id}", {"decision": "publish"}),
+                lambda call: Request("POST", f"/review/{kind}/{target_of(call).id}", {"decision": "publish"}),
                 (PENDING,),
                 mutates=True,
             ),
             Endpoint(
                 f"POST /review/{kind}/<id> return",
                 lambda call: Request(
-                    "POST", f"/review/{kind}/{_target(call).id}", {"decision": "return", "comment": "请补充指标"}
+                    "POST", f"/review/{kind}/{target_of(call).id}", {"decision": "return", "comment": "请补充指标"}
                 ),
                 (PENDING,),
                 mutates=True,
@@ -498,11 +502,12 @@ def _web_listing_endpoints(kind: str) -> dict[tuple[str, str], tuple[Endpoint, .
     }
 
 
-_PROPOSAL_STATES = (BOTH_PUBLISHED, NEED_UNDER_REVIEW)
+# A proposal is tried with both listings published and with its need back under review.
+PROPOSAL_STATES = (BOTH_PUBLISHED, NEED_UNDER_REVIEW)
 
 
 def _proposal_path(call: Call, action: str) -> str:
-    return f"/matches/{_target(call).id}/{action}"
+    return f"/matches/{target_of(call).id}/{action}"
 
 
 WEB_ENDPOINTS: dict[tuple[str, str], tuple[Endpoint, ...]] = {
@@ -513,7 +518,7 @@ WEB_ENDPOINTS: dict[tuple[str, str], tuple[Endpoint, ...]] = {
         Endpoint(
             "POST /matches/<id>/decide accept",
             lambda call: Request("POST", _proposal_path(call, "decide"), {"decision": "accept"}),
-            _PROPOSAL_STATES,
+            PROPOSAL_STATES,
             mutates=True,
         ),
         Endpoint(
@@ -521,7 +526,7 @@ WEB_ENDPOINTS: dict[tuple[str, str], tuple[Endpoint, ...]] = {
             lambda call: Request(
                 "POST", _proposal_path(call, "decide"), {"decision": "decline", "reason": "direction", "note": ""}
             ),
-            _PROPOSAL_STATES,
+            PROPOSAL_STATES,
             mutates=True,
         ),
     ),
@@ -529,7 +534,7 @@ WEB_ENDPOINTS: dict[tuple[str, str], tuple[Endpoint, ...]] = {
         Endpoint(
             "POST /matches/<id>/pursue",
             lambda call: Request("POST", _proposal_path(call, "pursue"), {"pursued": "1"}),
-            _PROPOSAL_STATES,
+            PROPOSAL_STATES,
             mutates=True,
         ),
     ),
@@ -669,10 +674,12 @@ def expected(actor: Actor, cell: Cell) -> bool:
 def run_matrix(app: Flask, transport: Transport, subjects: tuple[Subject, ...] = SUBJECTS) -> list[CellResult]:
     """Plan, create, perform and classify every cell of ``transport`` for ``subjects``."""
     world = World(app)
+    disabled = [subject for subject in subjects if subject.disabled]
+    for subject in disabled:  # an earlier run over the same app (another transport) left it disabled
+        world.set_active(subject, True)
     callers = {subject.name: transport.open(app, subject) for subject in subjects}
-    for subject in subjects:
-        if subject.disabled:
-            world.disable(subject)
+    for subject in disabled:
+        world.set_active(subject, False)
     actors = {subject.name: world.actor(subject) for subject in subjects}
     cells = materialize(world, list(plan_cells(world, transport, subjects)))
     results = []

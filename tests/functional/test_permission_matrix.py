@@ -1,6 +1,7 @@
-"""Every permission cell tried through the web app, expected from the one policy table.
+"""Every permission cell tried through the web app and the JSON API, expected from the one policy table.
 
-The matrix (subjects × relations × objects × states × verbs) is built in tests/permissions.py;
+The matrix (subjects × relations × objects × states × verbs) is built in tests/permissions.py
+(the API transport in tests/permissions_api.py);
 its expectations are ``policy.allowed`` with the facts of the real objects. A separate test
 checks that the table grants what the product promises, so an emptied table cannot pass.
 """
@@ -30,6 +31,7 @@ from tests.permissions import (
     PENDING,
     PUBLISHED,
     TRANSPORTS,
+    WEB,
     ObjectSpec,
     Outcome,
     Placement,
@@ -41,12 +43,14 @@ from tests.permissions import (
     listing_ids,
     run_matrix,
 )
+from tests.permissions_api import API
 
 LOGGED_IN = tuple(Subject(name, name) for name in ("enterprise", "research", "broker", "bureau", "admin"))
 PROBE_TOKEN = "zqxleakprobe"
 
-# Cells where the app is known to differ from the policy table, with the analysis. They are not
-# skipped: each still fails the matrix; the message only points at the analysis. Empty is the goal.
+# Cells where the app is known to differ from the policy table, keyed by (subject, endpoint label;
+# API labels start with /api/v1), with the analysis. They are not skipped: each still fails the
+# matrix; the message only points at the analysis. Empty is the goal.
 KNOWN_DIVERGENCES: dict[tuple[str, str], str] = {}
 
 
@@ -109,20 +113,20 @@ def test_the_policy_table_grants_what_the_product_promises() -> None:
     assert not broken, "\n".join(broken)
 
 
-def test_web_permission_matrix_agrees_with_the_policy(matrix_app: Flask) -> None:
-    """Every cell's real web request is allowed exactly when the policy table allows it."""
+def _check_matrix(app: Flask, transport: str, minimum_cells: int) -> None:
+    """Run one transport's matrix, print its summary and fail listing every differing cell."""
     started = time.monotonic()
-    results = run_matrix(matrix_app, TRANSPORTS["web"])
+    results = run_matrix(app, TRANSPORTS[transport])
     elapsed = time.monotonic() - started
     differing = [r for r in results if r.differs]
     allowed_cells = sum(r.outcome is Outcome.ALLOWED for r in results)
     denied_cells = sum(r.outcome is Outcome.DENIED for r in results)
     summary = (
-        f"web permission matrix: {len(results)} cells checked ({allowed_cells} allowed, {denied_cells} denied) "
-        f"in {elapsed:.1f}s; {len(differing)} differ from the policy"
+        f"{transport} permission matrix: {len(results)} cells checked ({allowed_cells} allowed, "
+        f"{denied_cells} denied) in {elapsed:.1f}s; {len(differing)} differ from the policy"
     )
     print(summary)
-    assert len(results) >= 300, summary
+    assert len(results) >= minimum_cells, summary
     assert allowed_cells >= 50 and denied_cells >= 50, summary
     lines = []
     for r in differing:
@@ -130,6 +134,21 @@ def test_web_permission_matrix_agrees_with_the_policy(matrix_app: Flask) -> None
         lines.append(r.line() + (f"  <- known bug, reported: {known}" if known else ""))
     if differing:
         pytest.fail(summary + "\n" + "\n".join(lines), pytrace=False)
+
+
+def test_web_permission_matrix_agrees_with_the_policy(matrix_app: Flask) -> None:
+    """Every cell's real web request is allowed exactly when the policy table allows it."""
+    _check_matrix(matrix_app, WEB.name, minimum_cells=300)
+
+
+def test_api_permission_matrix_agrees_with_the_policy(matrix_app: Flask) -> None:
+    """Every cell's real JSON API request (Bearer token) is allowed exactly when the policy allows it.
+
+    The disabled subject obtained its token before being disabled: it must be refused (401) on
+    every cell, like its cookie on the web.
+    """
+    assert TRANSPORTS[API.name] is API
+    _check_matrix(matrix_app, API.name, minimum_cells=300)
 
 
 @pytest.fixture(scope="module")
