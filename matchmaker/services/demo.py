@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
 from matchmaker.runtime import Runtime
@@ -152,8 +152,17 @@ REVIEW_QUEUE_SIZE = 3
 
 
 def stage_review_queue(runtime: Runtime, jurisdiction_prefix: str = "1406", size: int = REVIEW_QUEUE_SIZE) -> int:
-    """Put a few needs of the demo bureau's jurisdiction under review, so its queue is not empty."""
+    """Put a few needs of the demo bureau's jurisdiction under review, so its queue is not empty.
+
+    Idempotent: only tops the queue up to ``size``, so running the demo again does not grow it.
+    """
     with runtime.session_factory() as session:
+        waiting = session.scalar(
+            select(func.count())
+            .select_from(Need)
+            .where(Need.region_code.startswith(jurisdiction_prefix), Need.status == ListingStatus.PENDING_REVIEW)
+        )
+        size = max(0, size - (waiting or 0))
         demo_orgs = {u.organization_id for u in session.scalars(select(User).where(User.is_demo.is_(True)))}
         needs = session.scalars(
             select(Need)

@@ -66,3 +66,17 @@ def test_create_user_validates_each_field(runtime: Runtime) -> None:
         session.commit()
         assert user.is_active is False
         assert authenticate(session, runtime.config, "bureau2", "longenough") is None
+
+
+def test_running_the_demo_again_keeps_the_review_queue_size(runtime: Runtime) -> None:
+    from matchmaker.services.demo import REVIEW_QUEUE_SIZE, load_demo, stage_review_queue
+
+    load_demo(runtime)
+    assert stage_review_queue(runtime) == 0
+    with runtime.session_factory() as session:
+        from sqlalchemy import func, select
+
+        from models import Need
+
+        pending = session.scalar(select(func.count()).select_from(Need).where(Need.status == "pending_review"))
+    assert pending == REVIEW_QUEUE_SIZE
