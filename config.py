@@ -108,7 +108,12 @@ class Config:
         self.RATELIMIT_ENABLED = _flag(env, "RATELIMIT_ENABLED", True)
         self.RATELIMIT_STORAGE_URI = env.get("RATELIMIT_STORAGE_URI", "memory://")
         self.RATELIMIT_HEADERS_ENABLED = True
-        self.LOGIN_RATE_LIMIT = env.get("LOGIN_RATE_LIMIT", "5 per minute;30 per hour")
+        self.LOGIN_RATE_LIMIT = env.get("LOGIN_RATE_LIMIT", "20 per minute;200 per hour")  # per address
+        self.LOGIN_USER_RATE_LIMIT = env.get("LOGIN_USER_RATE_LIMIT", "5 per minute;30 per hour")  # per user name
+        # Number of reverse proxies in front of the app (0: clients connect directly).
+        proxies = env.get("PROXY_FIX_X_FOR", "0").strip()
+        self.PROXY_FIX_X_FOR = 0 if proxies == "0" else _parse_int("PROXY_FIX_X_FOR", proxies)
+        self.MAX_CONTENT_LENGTH = 4 * 1024 * 1024
         self.WTF_CSRF_ENABLED = True
         self.WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the login session
 

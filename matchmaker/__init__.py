@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from config import Config, get_config
@@ -29,7 +30,7 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     from matchmaker.auth.current import AnonymousUser, load_user, no_store_when_logged_in
     from matchmaker.auth.routes import bp as auth_bp
     from matchmaker.cli import main as cli_group
-    from matchmaker.errors import register_error_handlers
+    from matchmaker.errors import refuse_control_characters, register_error_handlers
     from matchmaker.extensions import csrf, limiter, login_manager
     from matchmaker.listings.routes import achievements_bp, needs_bp
     from matchmaker.main.routes import bp as main_bp
@@ -58,7 +59,10 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, never with the session cookie
     register_error_handlers(app)
+    app.before_request(refuse_control_characters)
     app.after_request(no_store_when_logged_in)
+    if config.PROXY_FIX_X_FOR:  # behind a reverse proxy: the client address for the login limits
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.PROXY_FIX_X_FOR, x_proto=config.PROXY_FIX_X_FOR)  # type: ignore[method-assign]
     register_template_helpers(app)
     for command in cli_group.commands.values():
         app.cli.add_command(command)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, abort, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.wrappers import Response
@@ -62,6 +62,19 @@ def _unexpected(exc: Exception) -> tuple[Response | str, int]:
         return _http_error(exc)
     log.exception("unhandled error on %s %s", request.method, request.path)
     return error_response(500)
+
+
+def refuse_control_characters() -> None:
+    """400 for a NUL character in a page's query string or form (no database column stores one).
+
+    The API checks its own arguments and bodies and answers 422 naming the field.
+    """
+    if wants_json():
+        return
+    for values in (request.args, request.form):
+        for key, value in values.items(multi=True):
+            if "\x00" in key or "\x00" in value:
+                abort(400, "请求中含有不允许的控制字符（\\u0000）")
 
 
 def register_error_handlers(app: Flask) -> None:

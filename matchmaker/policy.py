@@ -23,6 +23,9 @@ class Rule(StrEnum):
     OWN_OR_PUBLISHED = "own_or_published"
     JURISDICTION = "jurisdiction"  # the object's region lies in the actor's jurisdiction
     JURISDICTION_OR_PUBLISHED = "jurisdiction_or_published"
+    # Proposals: ``Facts.organization_ids`` is (need owner, achievement owner).
+    NEED_SIDE = "need_side"  # the actor's organisation owns the proposal's need
+    ACHIEVEMENT_SIDE = "achievement_side"  # … owns the proposal's achievement
 
 
 class Verb(StrEnum):
@@ -53,7 +56,7 @@ class Obj(StrEnum):
 
 
 P = Rule
-_LISTING_OWNER = {
+_LISTING_OWNER: dict[Verb, Cell] = {
     Verb.LIST: P.ALWAYS,
     Verb.VIEW: P.OWN_OR_PUBLISHED,
     Verb.CREATE: P.ALWAYS,
@@ -62,22 +65,25 @@ _LISTING_OWNER = {
     Verb.CLOSE: P.OWN,
     Verb.MATCHES: P.OWN,
 }
-_LISTING_READER = {Verb.LIST: P.ALWAYS, Verb.VIEW: P.PUBLISHED}
+_LISTING_READER: dict[Verb, Cell] = {Verb.LIST: P.ALWAYS, Verb.VIEW: P.PUBLISHED}
 
-POLICY: dict[tuple[str, str, str], Rule] = {}
+# A cell is one rule, or several that must all hold.
+Cell = Rule | tuple[Rule, ...]
+POLICY: dict[tuple[str, str, str], Cell] = {}
 
 
-def _grant(role: Role, obj: Obj, cells: dict[Verb, Rule]) -> None:
+def _grant(role: Role, obj: Obj, cells: dict[Verb, Cell]) -> None:
     for verb, rule in cells.items():
         POLICY[(role.value, obj.value, verb.value)] = rule
 
 
 _grant(Role.ENTERPRISE, Obj.NEED, _LISTING_OWNER)
 _grant(Role.ENTERPRISE, Obj.ACHIEVEMENT, _LISTING_READER)
-_grant(Role.ENTERPRISE, Obj.PROPOSAL, {Verb.VIEW: P.OWN, Verb.DECIDE: P.OWN})
+# Each side decides for itself, and only while both listings are published.
+_grant(Role.ENTERPRISE, Obj.PROPOSAL, {Verb.VIEW: P.OWN, Verb.DECIDE: (P.NEED_SIDE, P.PUBLISHED)})
 _grant(Role.RESEARCH, Obj.ACHIEVEMENT, _LISTING_OWNER)
 _grant(Role.RESEARCH, Obj.NEED, _LISTING_READER)
-_grant(Role.RESEARCH, Obj.PROPOSAL, {Verb.VIEW: P.OWN, Verb.DECIDE: P.OWN})
+_grant(Role.RESEARCH, Obj.PROPOSAL, {Verb.VIEW: P.OWN, Verb.DECIDE: (P.ACHIEVEMENT_SIDE, P.PUBLISHED)})
 for _kind in (Obj.NEED, Obj.ACHIEVEMENT):
     _grant(Role.BROKER, _kind, {Verb.LIST: P.ALWAYS, Verb.VIEW: P.PUBLISHED, Verb.MATCHES: P.PUBLISHED})
     _grant(
@@ -94,7 +100,7 @@ for _kind in (Obj.NEED, Obj.ACHIEVEMENT):
     _grant(Role.ADMIN, _kind, {Verb.LIST: P.ALWAYS, Verb.OVERSEE: P.ALWAYS, Verb.VIEW: P.ALWAYS})
 _grant(Role.BROKER, Obj.PROPOSAL, {Verb.VIEW: P.PUBLISHED, Verb.PURSUE: P.PUBLISHED})
 _grant(Role.BUREAU, Obj.PROPOSAL, {Verb.VIEW: P.PUBLISHED})
-_ADMINISTER = {Verb.LIST: P.ALWAYS, Verb.VIEW: P.ALWAYS, Verb.CREATE: P.ALWAYS, Verb.MANAGE: P.ALWAYS}
+_ADMINISTER: dict[Verb, Cell] = {Verb.LIST: P.ALWAYS, Verb.VIEW: P.ALWAYS, Verb.CREATE: P.ALWAYS, Verb.MANAGE: P.ALWAYS}
 _grant(Role.ADMIN, Obj.USER, _ADMINISTER)
 _grant(Role.ADMIN, Obj.ORGANIZATION, _ADMINISTER)
 
@@ -161,15 +167,22 @@ def rule_allows(rule: Rule, actor: Actor, facts: Facts) -> bool:
         return facts.published or _owns(actor, facts)
     if rule is Rule.JURISDICTION:
         return _in_jurisdiction(actor, facts)
-    return facts.published or _in_jurisdiction(actor, facts)
+    if rule is Rule.JURISDICTION_OR_PUBLISHED:
+        return facts.published or _in_jurisdiction(actor, facts)
+    side = 0 if rule is Rule.NEED_SIDE else 1
+    ids = facts.organization_ids
+    return actor.organization_id is not None and len(ids) > side and ids[side] == actor.organization_id
 
 
 def allowed(actor: Actor, obj: str, verb: str, facts: Facts = NO_FACTS) -> bool:
     """True when the policy table grants ``verb`` on ``obj`` with these facts to ``actor``."""
     if actor.role is None:
         return False
-    rule = POLICY.get((actor.role, obj, verb))
-    return rule is not None and rule_allows(rule, actor, facts)
+    cell = POLICY.get((actor.role, obj, verb))
+    if cell is None:
+        return False
+    rules = cell if isinstance(cell, tuple) else (cell,)
+    return all(rule_allows(rule, actor, facts) for rule in rules)
 
 
 def can_see(actor: Actor, obj: str, facts: Facts) -> bool:

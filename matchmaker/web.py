@@ -50,7 +50,7 @@ def abort_for(exc: ServiceError) -> None:
 def page_arg() -> int:
     """The ``page`` query argument (1 when missing or bad)."""
     value = request.args.get("page", "1")
-    return int(value) if value.isdigit() and 0 < int(value) < 100000 else 1
+    return int(value) if value.isascii() and value.isdigit() and 0 < int(value) < 100000 else 1
 
 
 def listing_query(scope: str) -> ListingQuery:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, TimestampMixin
@@ -37,3 +37,7 @@ class MatchProposal(TimestampMixin, Base):
     # A technology manager marks proposals worth pursuing.
     pursued: Mapped[bool] = mapped_column(Boolean, default=False)
     pursued_by: Mapped[str] = mapped_column(String(64), default="")
+    # Optimistic lock: two sides deciding at once must not overwrite each other.
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012

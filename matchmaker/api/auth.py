@@ -2,32 +2,19 @@
 
 from __future__ import annotations
 
-from flask import g, jsonify, request
+from flask import g, jsonify
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from matchmaker.api.common import TOKEN_KIND, ApiError, current_api_user, json_body, runtime, text_field, token_required
 from matchmaker.api.serializers import iso
-from matchmaker.auth.routes import login_limit
-from matchmaker.extensions import limiter
+from matchmaker.auth.limits import limit_failed_logins
 from matchmaker.services.accounts import authenticate
 from matchmaker.services.sessions import open_session, revoke_session
 from models import AuthSession, hash_token
 
 
-def _token_failed(_response: Response) -> bool:
-    """Only failed attempts count against the limit (as for the web login)."""
-    return bool(g.get("login_failed"))
-
-
-def _address_and_username() -> str:
-    """The rate-limit key: the client address and the user name it tried."""
-    data = request.get_json(force=True, silent=True)
-    username = data.get("username") if isinstance(data, dict) else None
-    return f"{request.remote_addr}|{(username if isinstance(username, str) else '').strip().lower()}"
-
-
-@limiter.limit(login_limit, methods=["POST"], deduct_when=_token_failed, key_func=_address_and_username)
+@limit_failed_logins
 def issue_token() -> Response:
     """Exchange a user name and password for a bearer token valid API_TOKEN_HOURS."""
     data = json_body()

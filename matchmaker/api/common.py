@@ -7,16 +7,16 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import current_app, g, jsonify, request
+from flask import g, jsonify, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from matchmaker.errors import MESSAGES
 from matchmaker.policy import Actor
-from matchmaker.runtime import Runtime
 from matchmaker.services.errors import NotFoundError, ServiceError, ValidationError
 from matchmaker.services.sessions import user_for_token
 from matchmaker.services.workflow import actor_for
+from matchmaker.web import runtime
 
 F = TypeVar("F", bound=Callable[..., Any])
 TOKEN_KIND = "api"
@@ -38,12 +38,6 @@ class ApiUser:
 
     token: str
     actor: Actor
-
-
-def runtime() -> Runtime:
-    """The application's runtime (database, index, embedder)."""
-    rt: Runtime = current_app.extensions["matchmaker"]
-    return rt
 
 
 def bearer_token() -> str:
@@ -87,12 +81,16 @@ def current_actor() -> Actor:
 
 def _has_nul(value: Any) -> bool:
     """True when a string inside ``value`` holds a NUL character (no database column accepts one)."""
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str) and "\x00" in item:
+            return True
+        if isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
     return False
 
 
@@ -100,7 +98,10 @@ def json_body(required: bool = True) -> dict[str, Any]:
     """The request body as a JSON object; 400 when it is not one (an empty optional body is ``{}``)."""
     if not request.get_data(cache=True) and not required:
         return {}
-    data = request.get_json(force=True, silent=True)
+    try:
+        data = request.get_json(force=True, silent=True)
+    except RecursionError:
+        raise ApiError(400, "JSON 嵌套层次过深") from None
     if not isinstance(data, dict):
         raise ApiError(400, "请求体应为 JSON 对象（Content-Type: application/json）")
     for name, value in data.items():

@@ -131,7 +131,8 @@ def _listing_paths(kind: str, model: str) -> dict[str, Any]:
         f"{item}/matches": {
             "get": _operation(
                 f"{kind}_matches",
-                "Stored explained matches, best first (a published listing without any is matched first)",
+                "Stored explained matches, best first; a published listing without any gets live matches "
+                "(proposal_id null), computed without storing anything",
                 (200, "Matches", "MatchList"),
                 (403, 404, 422, 503),
                 parameters=[

@@ -125,7 +125,7 @@ PROPOSAL_DECISIONS: Schema = {
 MATCH_PROPERTIES: Schema = {
     "id": {"type": "integer", "description": "The counterpart listing's id"},
     "kind": {"enum": ["need", "achievement"], "description": "The counterpart's kind"},
-    "proposal_id": INTEGER,
+    "proposal_id": {"type": ["integer", "null"], "description": "null for a live (unsaved) match"},
     "external_id": STRING,
     "title": STRING,
     "organization": ORGANIZATION,

@@ -7,13 +7,12 @@ from typing import Any
 from flask import jsonify
 from werkzeug.wrappers import Response
 
-from indexer.backends.base import SearchBackendError
+from indexer.types import SearchFilters
 from matchmaker.api.common import bool_field, current_actor, int_arg, json_body, runtime, text_field, token_required
-from matchmaker.api.serializers import match_json, proposal_json
+from matchmaker.api.serializers import live_match_json, match_json, proposal_json
 from matchmaker.policy import Verb, is_published
 from matchmaker.services import workflow
-from matchmaker.services.proposals import decide_proposal, proposals_for_listing, pursue_proposal, refresh_matches
-from matchmaker.services.search import SearchUnavailableError
+from matchmaker.services.proposals import decide_proposal, filtered_matches, proposals_for_listing, pursue_proposal
 
 DEFAULT_TOP = 10
 MAX_TOP = 50  # the matching service's own bound
@@ -33,15 +32,14 @@ def _stored_matches(kind: str, listing_id: int, top: int) -> tuple[list[dict[str
 
 @token_required
 def list_matches(kind: str, listing_id: int) -> Response:
-    """The listing's explained matches; a published listing without any is matched first."""
+    """The listing's stored explained matches; a published listing without any gets live ones (nothing stored)."""
     top = int_arg("top", DEFAULT_TOP, 1, MAX_TOP)
     matches, published = _stored_matches(kind, listing_id, top)
     if not matches and published:
-        try:
-            refresh_matches(runtime(), current_actor(), kind, listing_id, top)
-        except SearchBackendError as exc:
-            raise SearchUnavailableError("检索服务暂时不可用，暂时无法生成匹配推荐") from exc
-        matches, _ = _stored_matches(kind, listing_id, top)
+        rt = runtime()
+        live = filtered_matches(rt, current_actor(), kind, listing_id, SearchFilters(), top)
+        resolver = rt.region_resolver()
+        matches = [live_match_json(result, resolver) for result in live]
     return jsonify(matches=matches)
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from matchmaker.matching import MatchResult
 from matchmaker.regions import RegionResolver
 from matchmaker.services.listings import FIELDS
 from matchmaker.services.proposals import ProposalView
@@ -97,6 +98,29 @@ def match_json(view: ProposalView, kind: str, resolver: RegionResolver) -> dict[
         "region_code": other.region_code,
         "region_name": region_name(resolver, other.region_code),
         **_decisions(view.proposal),
+    }
+
+
+def live_match_json(result: MatchResult, resolver: RegionResolver) -> dict[str, Any]:
+    """A match computed now and not stored: the same shape as a stored one, ``proposal_id`` null."""
+    doc = result.candidate
+    return {
+        "id": doc.id,
+        "kind": doc.kind,
+        "proposal_id": None,
+        "external_id": doc.external_id,
+        "title": doc.title,
+        "organization": {"id": doc.organization_id, "name": doc.organization_name},
+        "region_code": doc.region_code,
+        "region_name": region_name(resolver, doc.region_code),
+        "score": result.score,
+        "status": "live",
+        "need_decision": "proposed",
+        "achievement_decision": "proposed",
+        "decline_reason": "",
+        "pursued": False,
+        "shared_terms": list(result.shared_terms),
+        "explanation": dict(result.explanation),
     }
 
 

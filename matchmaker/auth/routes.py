@@ -10,25 +10,12 @@ from werkzeug.wrappers import Response
 
 from matchmaker.auth.current import snapshot
 from matchmaker.auth.forms import LoginForm
-from matchmaker.extensions import limiter
+from matchmaker.auth.limits import limit_failed_logins
 from matchmaker.runtime import Runtime
 from matchmaker.services.accounts import authenticate
 from matchmaker.services.sessions import open_session, revoke_session
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
-
-
-def login_limit() -> str:
-    """The configured limit on failed logins (e.g. "5 per minute;30 per hour")."""
-    return str(current_app.config["LOGIN_RATE_LIMIT"])
-
-
-def _login_failed(_response: Response) -> bool:
-    return bool(g.get("login_failed"))
-
-
-def _address_and_username() -> str:
-    return f"{request.remote_addr}|{(request.form.get('username') or '').strip().lower()}"
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -42,7 +29,7 @@ def _safe_next(target: str | None) -> str | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(login_limit, methods=["POST"], deduct_when=_login_failed, key_func=_address_and_username)
+@limit_failed_logins
 def login() -> Response | str | tuple[str, int]:
     """Show the login form; on success start a server-side session."""
     if current_user.is_authenticated:

@@ -23,7 +23,6 @@ from matchmaker.services.proposals import filtered_matches, proposal_facts, prop
 from matchmaker.web import abort_for, filters_from_args, listing_query, page_arg, region_choices, runtime
 from models.enums import INDUSTRIES, MATURITY_LABELS, TECH_FIELDS, ListingKind
 
-LABELS: dict[str, str] = {ListingKind.NEED: "需求", ListingKind.ACHIEVEMENT: "成果"}
 FORMS: dict[str, type[ListingForm]] = {ListingKind.NEED: NeedForm, ListingKind.ACHIEVEMENT: AchievementForm}
 
 
@@ -64,7 +63,7 @@ def make_blueprint(kind: str) -> Blueprint:
     """The blueprint of one listing kind (``needs`` or ``achievements``)."""
     name = f"{kind}s"
     bp = Blueprint(name, __name__, url_prefix=f"/{name}")
-    label = LABELS[kind]
+    label = workflow.KIND_LABELS[kind]
 
     def render_list(scope: str, title: str) -> str:
         try:
@@ -188,7 +187,11 @@ def make_blueprint(kind: str) -> Blueprint:
         if request.method == "GET":
             _fill_form(form, listing)
         elif form.validate_on_submit():
-            version = int(form.version.data) if (form.version.data or "").isdigit() else None
+            version = (
+                int(form.version.data)
+                if (form.version.data or "").isascii() and (form.version.data or "").isdigit()
+                else None
+            )
             try:
                 workflow.update_listing(runtime(), actor, kind, listing_id, _form_values(kind, form), version)
             except ValidationError as exc:

@@ -25,7 +25,14 @@ def _figures() -> dict[str, Any]:
                 select(func.count()).select_from(Achievement).where(Achievement.status == published)
             )
             or 0,
-            "proposals": session.scalar(select(func.count()).select_from(MatchProposal)) or 0,
+            "proposals": session.scalar(
+                select(func.count())
+                .select_from(MatchProposal)
+                .join(Need, Need.id == MatchProposal.need_id)
+                .join(Achievement, Achievement.id == MatchProposal.achievement_id)
+                .where(Need.status == published, Achievement.status == published)
+            )
+            or 0,
         }
         by_industry = session.execute(
             select(Need.industry, func.count())
@@ -57,7 +64,10 @@ def _mine(session: Any) -> dict[str, int]:
                 session.scalar(
                     select(func.count())
                     .select_from(model)
-                    .where(model.status == ListingStatus.PENDING_REVIEW, model.region_code.startswith(prefix))
+                    .where(
+                        model.status == ListingStatus.PENDING_REVIEW,
+                        model.region_code.startswith(prefix, autoescape=True),
+                    )
                 )
                 or 0
             )

@@ -13,8 +13,7 @@ from matchmaker.auth.current import current_actor
 from matchmaker.listings.forms import choices
 from matchmaker.services.errors import ServiceError
 from matchmaker.services.proposals import DECLINE_REASONS, decide_proposal, pursue_proposal, pursued_proposals
-from matchmaker.web import abort_for, roles_required, runtime
-from models.enums import Role
+from matchmaker.web import abort_for, runtime
 
 bp = Blueprint("matches", __name__, url_prefix="/matches")
 
@@ -87,9 +86,13 @@ def pursue(proposal_id: int) -> Response:
 
 
 @bp.get("/pursued")
-@roles_required(Role.BROKER)
+@login_required
 def pursued() -> str:
-    """The broker's proposals worth pursuing."""
-    with runtime().session_factory() as session:
-        views = pursued_proposals(session, current_actor())
-        return render_template("matches/pursued.html", views=views)
+    """The broker's proposals worth pursuing (403 for roles that do not pursue)."""
+    try:
+        with runtime().session_factory() as session:
+            views = pursued_proposals(session, current_actor())
+            return render_template("matches/pursued.html", views=views)
+    except ServiceError as exc:
+        abort_for(exc)
+        raise

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import secrets
+from functools import cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,13 +24,16 @@ def authenticate(session: Session, config: Config, username: str, password: str)
     Demo accounts are refused whenever the configuration disallows them (always in production).
     """
     user = session.scalar(select(User).where(User.username == username.strip()))
-    if user is None or not user.is_active:
-        return None
-    if user.is_demo and not config.DEMO_ACCOUNTS_ALLOWED:
-        return None
-    if not check_password_hash(user.password_hash, password):
-        return None
-    return user
+    usable = user is not None and user.is_active and (config.DEMO_ACCOUNTS_ALLOWED or not user.is_demo)
+    # Always one hash check, so the response time does not tell which user names exist.
+    matches = check_password_hash(user.password_hash if usable and user else _dummy_hash(), password)
+    return user if usable and matches else None
+
+
+@cache
+def _dummy_hash() -> str:
+    """A password hash of nothing anyone types, computed once on first use."""
+    return generate_password_hash(secrets.token_hex(16))
 
 
 MIN_PASSWORD_LENGTH = 8

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from indexer.backends.base import SearchBackendError
 from indexer.types import SearchFilters
@@ -18,7 +19,7 @@ from matchmaker.services.matching import find_matches, match_listings, query_doc
 from matchmaker.services.search import SearchUnavailableError
 from matchmaker.services.workflow import KIND_LABELS, load_listing
 from models import Achievement, MatchProposal, Need, record_audit
-from models.enums import ListingKind, ListingStatus, ProposalStatus
+from models.enums import ListingKind, ListingStatus, ProposalStatus, Role
 
 # Why a side declines a proposal (a fixed list, so brokers can learn from it, plus free text).
 DECLINE_REASONS: dict[str, str] = {
@@ -142,7 +143,9 @@ def decide_proposal(
 ) -> MatchProposal:
     """Accept or decline a proposal for the actor's own listing; declining needs a listed reason.
 
-    The side decided is the one the actor's organisation owns (the need or the achievement).
+    Enterprises decide the need side, universities and institutes the achievement side, each only
+    for its own organisation's listing and only while both listings are published. Two sides
+    deciding at once never overwrite each other: the second gets a ConflictError and retries.
     """
     note = (note or "").strip()
     if decision not in DECISIONS:
@@ -156,7 +159,7 @@ def decide_proposal(
     with runtime.session_factory() as session:
         view = load_proposal(session, actor, proposal_id, Verb.DECIDE)
         p = view.proposal
-        side = "need" if view.need.organization_id == actor.organization_id else "achievement"
+        side = "need" if actor.role == Role.ENTERPRISE else "achievement"
         before: dict[str, Any] = {"status": p.status, f"{side}_decision": getattr(p, f"{side}_decision")}
         if p.status == ProposalStatus.CONVERTED:
             raise ConflictError("该推荐已转为对接项目，不能再更改", "status")
@@ -178,8 +181,17 @@ def decide_proposal(
         )
         after = {"status": p.status, f"{side}_decision": value, "reason": reason, "note": note}
         record_audit(session, actor.username, f"proposal.{decision}", "proposal", p.id, before, after)
-        session.commit()
+        _commit_or_conflict(session)
         return p
+
+
+def _commit_or_conflict(session: Session) -> None:
+    """Commit; a concurrent change of the same proposal (stale version) becomes a ConflictError."""
+    try:
+        session.commit()
+    except StaleDataError:
+        session.rollback()
+        raise ConflictError("该推荐刚被他人更新，请刷新后重试", "version") from None
 
 
 def pursue_proposal(runtime: Runtime, actor: Actor, proposal_id: int, pursued: bool = True) -> MatchProposal:
@@ -187,12 +199,14 @@ def pursue_proposal(runtime: Runtime, actor: Actor, proposal_id: int, pursued: b
     with runtime.session_factory() as session:
         view = load_proposal(session, actor, proposal_id, Verb.PURSUE)
         p = view.proposal
+        if p.pursued and p.pursued_by and p.pursued_by != actor.username:
+            raise ConflictError(f"该推荐已由技术经理人 {p.pursued_by} 跟进", "pursued")
         if p.pursued != pursued:
             before = {"pursued": p.pursued, "pursued_by": p.pursued_by}
             p.pursued = pursued
             p.pursued_by = actor.username if pursued else ""
             record_audit(session, actor.username, "proposal.pursue", "proposal", p.id, before, {"pursued": pursued})
-            session.commit()
+            _commit_or_conflict(session)
         return p
 
 
@@ -209,6 +223,7 @@ def pursued_proposals(session: Session, actor: Actor, limit: int = 100) -> list[
     out = []
     for p in rows:
         need, ach = session.get(Need, p.need_id), session.get(Achievement, p.achievement_id)
-        if need is not None and ach is not None:
+        # A listing closed or back under review since it was marked is no longer shown.
+        if need is not None and ach is not None and allowed(actor, Obj.PROPOSAL, Verb.VIEW, proposal_facts(need, ach)):
             out.append(ProposalView(p, need, ach))
     return out

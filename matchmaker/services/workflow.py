@@ -310,13 +310,13 @@ def list_listings(
             raise PermissionDeniedError("只有科技局用户可以审核")
         stmt = stmt.where(
             model.status == ListingStatus.PENDING_REVIEW,
-            model.region_code.startswith(region_prefix(actor.jurisdiction_code or "")),
+            model.region_code.startswith(region_prefix(actor.jurisdiction_code or ""), autoescape=True),
         )
     else:
         if not allowed(actor, kind, Verb.OVERSEE):
             raise PermissionDeniedError("您没有权限查看全部条目")
         if actor.jurisdiction_code:
-            stmt = stmt.where(model.region_code.startswith(region_prefix(actor.jurisdiction_code)))
+            stmt = stmt.where(model.region_code.startswith(region_prefix(actor.jurisdiction_code), autoescape=True))
     stmt = _filtered(stmt, model, query)
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     page = max(1, page)
@@ -335,7 +335,7 @@ def _filtered(stmt: Any, model: type[Need] | type[Achievement], query: ListingQu
     if query.status:
         stmt = stmt.where(model.status == query.status)
     if query.region_code:
-        stmt = stmt.where(model.region_code.startswith(region_prefix(query.region_code)))
+        stmt = stmt.where(model.region_code.startswith(region_prefix(query.region_code), autoescape=True))
     if query.tech_field:
         stmt = stmt.where(model.tech_field == query.tech_field)
     if query.q:

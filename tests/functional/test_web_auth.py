@@ -83,7 +83,7 @@ def test_a_changed_role_applies_on_the_next_request(app: Flask, web: WebClient) 
 
 
 def test_failed_logins_are_rate_limited_but_successes_are_not(demo_config: TestingConfig) -> None:
-    app = create_app(demo_config, RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="3 per minute")
+    app = create_app(demo_config, RATELIMIT_ENABLED=True, LOGIN_USER_RATE_LIMIT="3 per minute")
     app.extensions["matchmaker"].__dict__["embedder"] = HashingEmbedder()
     web = WebClient(app)
     for _ in range(4):
@@ -94,8 +94,44 @@ def test_failed_logins_are_rate_limited_but_successes_are_not(demo_config: Testi
     blocked = web.login("bureau")
     assert blocked.status_code == 429
     assert "操作过于频繁" in blocked.get_data(as_text=True)
-    assert web.login("broker").status_code == 302  # the limit is per address and user name
+    assert web.login("broker").status_code == 302  # the user-name limit is per user name
     app.extensions["matchmaker"].close()
+
+
+def test_failed_logins_are_limited_per_address_across_user_names(demo_config: TestingConfig) -> None:
+    app = create_app(demo_config, RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="4 per minute")
+    app.extensions["matchmaker"].__dict__["embedder"] = HashingEmbedder()
+    sprayer = WebClient(app)
+    statuses = [sprayer.login(f"user{i}", "123456").status_code for i in range(5)]
+    assert statuses == [401, 401, 401, 401, 429]
+    elsewhere = WebClient(app)
+    elsewhere.client.environ_base["REMOTE_ADDR"] = "10.0.0.9"
+    assert elsewhere.login("broker").status_code == 302
+    app.extensions["matchmaker"].close()
+
+
+def test_behind_a_proxy_the_forwarded_address_is_limited(demo_config: TestingConfig) -> None:
+    app = create_app(
+        TestingConfig({"MATCHMAKER_HOME": str(demo_config.HOME), "PROXY_FIX_X_FOR": "1"}),
+        RATELIMIT_ENABLED=True,
+        LOGIN_RATE_LIMIT="2 per minute",
+    )
+    app.extensions["matchmaker"].__dict__["embedder"] = HashingEmbedder()
+    web = WebClient(app)
+    web.client.environ_base["HTTP_X_FORWARDED_FOR"] = "203.0.113.7"
+    assert [web.login(f"u{i}", "x").status_code for i in range(3)] == [401, 401, 429]
+    web.client.environ_base["HTTP_X_FORWARDED_FOR"] = "203.0.113.8"  # another client behind the same proxy
+    assert web.login("broker").status_code == 302
+    app.extensions["matchmaker"].close()
+
+
+def test_nul_characters_are_refused_before_reaching_the_database(web: WebClient) -> None:
+    response = web.post("/auth/login", {"username": "a\x00b", "password": "x"})
+    assert response.status_code == 400 and "控制字符" in response.get_data(as_text=True)
+    web.login("broker")
+    assert web.get("/needs/?q=%00").status_code == 400
+    assert web.get("/needs/?page=%C2%B2").status_code == 200  # a superscript two is not a page number
+    assert web.get("/needs/?endpoint=x&_method=DELETE&page=2").status_code == 200
 
 
 def test_forms_without_a_csrf_token_are_refused(web: WebClient) -> None:

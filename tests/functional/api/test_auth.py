@@ -101,7 +101,7 @@ def test_an_expired_token_is_401(api: Callable[[str], ApiClient], app: Flask) ->
 
 
 def test_failed_token_requests_are_rate_limited_but_successes_are_not(demo_config: TestingConfig) -> None:
-    app = create_app(demo_config, RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="3 per minute")
+    app = create_app(demo_config, RATELIMIT_ENABLED=True, LOGIN_USER_RATE_LIMIT="3 per minute")
     app.extensions["matchmaker"].__dict__["embedder"] = HashingEmbedder()
     client = ApiClient(app)
     for _ in range(4):
@@ -111,5 +111,5 @@ def test_failed_token_requests_are_rate_limited_but_successes_are_not(demo_confi
     blocked = client.login("bureau")
     assert_error(blocked, 429)
     assert "操作过于频繁" in blocked.get_json()["error"]["message"]
-    assert client.login("broker").status_code == 200  # the limit is per address and user name
+    assert client.login("broker").status_code == 200  # the user-name limit is per user name
     app.extensions["matchmaker"].close()
