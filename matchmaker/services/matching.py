@@ -74,6 +74,11 @@ def find_matches(
         vec_hits = runtime.backend.vector_search(other, query.vector, filters, k)
     ids = list(dict.fromkeys([h.id for h in kw_hits] + [h.id for h in vec_hits]))
     candidates = runtime.backend.get(other, ids)
+    if query.organization_id is not None:  # an organisation is never matched with itself
+        own = {i for i, doc in candidates.items() if doc.organization_id == query.organization_id}
+        candidates = {i: doc for i, doc in candidates.items() if i not in own}
+        kw_hits = [h for h in kw_hits if h.id not in own]
+        vec_hits = [h for h in vec_hits if h.id not in own]
     if ranker == "keyword":
         return _single_signal(kw_hits, candidates, top)
     if ranker == "vector":

@@ -121,3 +121,12 @@ def test_rebuild_recovers_a_corrupt_index_file(runtime: Runtime, tmp_path: Path)
         runtime.backend.count("need")
     assert rebuild(runtime).upserted == 4
     assert runtime.backend.count("need") == 1
+
+
+def test_an_organisation_is_never_matched_with_itself(runtime: Runtime, tmp_path: Path) -> None:
+    load(runtime, tmp_path)
+    own = achievement_row("A9", organization=need_row("N1")["organization"], region=need_row("N1")["region"])
+    import_file(runtime, "achievement", write_jsonl(tmp_path / "own.jsonl", [own]))
+    [run] = match_listings(runtime, "need", ["N1"], top=5)
+    ids = [r.candidate.external_id for r in run.results]
+    assert "A9" not in ids and ids[0] == "A1"
