@@ -13,6 +13,7 @@ from indexer.types import SearchFilters
 from matchmaker.runtime import Runtime
 from matchmaker.services.errors import NotFoundError, PermissionDeniedError, ServiceError
 from matchmaker.services.workflow import ListingQuery
+from models.enums import INDUSTRIES, MATURITY_LABELS, TECH_FIELDS
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -98,3 +99,13 @@ def filters_from_args() -> SearchFilters:
         maturity=arg("maturity"),
         mode=arg("mode"),
     )
+
+
+def filter_choices() -> dict[str, Any]:
+    """What the filter bar (templates/_partials/filters.html) offers: regions, fields, industries, maturities."""
+    return {
+        "regions": region_choices(),
+        "tech_fields": TECH_FIELDS,
+        "industries": INDUSTRIES,
+        "maturities": MATURITY_LABELS,
+    }

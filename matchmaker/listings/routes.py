@@ -20,8 +20,16 @@ from matchmaker.services import workflow
 from matchmaker.services.errors import ServiceError, ValidationError
 from matchmaker.services.listing_input import parse_listing_input
 from matchmaker.services.proposals import filtered_matches, proposal_facts, proposals_for_listing, refresh_matches
-from matchmaker.web import abort_for, filters_from_args, listing_query, page_arg, region_choices, runtime
-from models.enums import INDUSTRIES, MATURITY_LABELS, TECH_FIELDS, ListingKind
+from matchmaker.web import (
+    abort_for,
+    filter_choices,
+    filters_from_args,
+    listing_query,
+    page_arg,
+    region_choices,
+    runtime,
+)
+from models.enums import ListingKind
 
 FORMS: dict[str, type[ListingForm]] = {ListingKind.NEED: NeedForm, ListingKind.ACHIEVEMENT: AchievementForm}
 
@@ -76,10 +84,7 @@ def make_blueprint(kind: str) -> Blueprint:
                     title=title,
                     scope=scope,
                     page=page,
-                    regions=region_choices(),
-                    tech_fields=TECH_FIELDS,
-                    industries=INDUSTRIES,
-                    maturities=MATURITY_LABELS,
+                    **filter_choices(),
                 )
         except ServiceError as exc:
             abort_for(exc)
@@ -162,10 +167,7 @@ def make_blueprint(kind: str) -> Blueprint:
                     action_form=ActionForm(),
                     live=live,
                     live_error=live_error,
-                    regions=region_choices(),
-                    tech_fields=TECH_FIELDS,
-                    industries=INDUSTRIES,
-                    maturities=MATURITY_LABELS,
+                    **filter_choices(),
                 )
         except ServiceError as exc:
             abort_for(exc)

@@ -9,8 +9,7 @@ from flask_login import login_required
 
 from matchmaker.services.errors import ValidationError
 from matchmaker.services.search import SearchUnavailableError, search_listings
-from matchmaker.web import filters_from_args, page_arg, region_choices, runtime
-from models.enums import INDUSTRIES, MATURITY_LABELS, TECH_FIELDS
+from matchmaker.web import filter_choices, filters_from_args, page_arg, runtime
 
 bp = Blueprint("search", __name__, url_prefix="/search")
 
@@ -24,10 +23,7 @@ def index() -> tuple[str, int] | str:
     context: dict[str, Any] = {
         "q": q,
         "kind": kind,
-        "regions": region_choices(),
-        "tech_fields": TECH_FIELDS,
-        "industries": INDUSTRIES,
-        "maturities": MATURITY_LABELS,
+        **filter_choices(),
         "results": None,
         "error": None,
     }
