@@ -60,6 +60,17 @@ def _parse_int(name: str, raw: str) -> int:
     return value
 
 
+def _parse_float(name: str, raw: str) -> float:
+    """A positive number setting, or a ValueError naming it."""
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"{name}: not a number: {raw!r}") from None
+    if not value > 0:
+        raise ValueError(f"{name}: must be positive: {raw}")
+    return value
+
+
 def _flag(env: dict[str, str], name: str, default: bool) -> bool:
     """A boolean setting: 1/true/yes/on or 0/false/no/off."""
     raw = env.get(name)
@@ -86,10 +97,17 @@ class Config:
         self.HOME = Path(env.get("MATCHMAKER_HOME", "instance")).resolve()
         self.SECRET_KEY = env.get("SECRET_KEY", "")
         self.DATABASE_URL = env.get("DATABASE_URL") or f"sqlite:///{self.HOME / 'matchmaker.db'}"
-        self.SEARCH_BACKEND = env.get("SEARCH_BACKEND", "sqlite")
-        self.SEARCH_INDEX_PATH = Path(env.get("SEARCH_INDEX_PATH", self.HOME / "search.db"))
+        # Search: the embedded SQLite index unless an Elasticsearch cluster is configured.
         self.ELASTICSEARCH_URL = env.get("ELASTICSEARCH_URL", "")
+        self.ELASTICSEARCH_USER = env.get("ELASTICSEARCH_USER", "")
+        self.ELASTICSEARCH_PASSWORD = env.get("ELASTICSEARCH_PASSWORD", "")
+        self.ELASTICSEARCH_CA_CERTS = env.get("ELASTICSEARCH_CA_CERTS", "")
         self.ELASTICSEARCH_PREFIX = env.get("ELASTICSEARCH_PREFIX", "matchmaker")
+        self.ELASTICSEARCH_TIMEOUT = _parse_float("ELASTICSEARCH_TIMEOUT", env.get("ELASTICSEARCH_TIMEOUT", "5"))
+        self.ELASTICSEARCH_VECTOR_INDEX = env.get("ELASTICSEARCH_VECTOR_INDEX", "int8_hnsw")
+        default_backend = "elasticsearch" if self.ELASTICSEARCH_URL else "sqlite"
+        self.SEARCH_BACKEND = env.get("SEARCH_BACKEND") or default_backend
+        self.SEARCH_INDEX_PATH = Path(env.get("SEARCH_INDEX_PATH", self.HOME / "search.db"))
         self.EMBEDDER = env.get("EMBEDDER", "default")
         self.EMBEDDING_MODEL = env.get("EMBEDDING_MODEL", "")
         self.CACHE_DIR = Path(env.get("MATCHMAKER_CACHE", self.HOME / "cache"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -54,6 +55,36 @@ def _required_service(variable: str, what: str) -> str:
     if os.environ.get("CI") == "true":
         pytest.fail(message)
     pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def es_url() -> str:
+    """URL of the real Elasticsearch node started by the README test command."""
+    return _required_service("TEST_ELASTICSEARCH_URL", "Elasticsearch")
+
+
+@pytest.fixture
+def es_prefix(es_url: str) -> Iterator[str]:
+    """A fresh index prefix on the test node; its indices are deleted afterwards."""
+    from indexer.backends.elasticsearch import ElasticsearchSearchBackend
+
+    prefix = f"test-{uuid.uuid4().hex[:12]}"
+    yield prefix
+    cleaner = ElasticsearchSearchBackend(es_url, prefix)
+    cleaner.drop()
+    cleaner.close()
+
+
+@pytest.fixture
+def es_runtime(config: TestingConfig, es_url: str, es_prefix: str) -> Iterator[Runtime]:
+    """A runtime (SQLite database copy, hashing embedder) whose search backend is the real Elasticsearch node."""
+    config.SEARCH_BACKEND = "elasticsearch"
+    config.ELASTICSEARCH_URL = es_url
+    config.ELASTICSEARCH_PREFIX = es_prefix
+    rt = Runtime(config)
+    rt.__dict__["embedder"] = HashingEmbedder()
+    yield rt
+    rt.close()
 
 
 @pytest.fixture

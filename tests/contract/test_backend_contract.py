@@ -215,3 +215,40 @@ def test_rebuild_serves_the_old_index_until_it_is_finished(backend: SearchBacken
     assert backend.count("achievement") == 1
     assert [h.id for h in backend.keyword_search("achievement", ["新索引"], ALL, 5)] == [42]
     backend.ensure_compatible("test:contract", 4)
+
+
+def test_equal_version_rewrites_derived_fields(backend: SearchBackend) -> None:
+    backend.upsert([make_doc(5, title="旧单位", terms=["秸秆"], version=3)])
+    renamed = make_doc(5, title="旧单位", terms=["秸秆"], version=3)
+    renamed.organization_name = "新单位名称"
+    backend.upsert([renamed])
+    assert backend.get("achievement", [5])[5].organization_name == "新单位名称"
+
+
+def test_deleted_document_can_be_written_again_at_the_same_version(backend: SearchBackend) -> None:
+    backend.upsert([make_doc(6, terms=["秸秆"], version=4)])
+    backend.delete("achievement", [6, 404])
+    assert backend.get("achievement", [6]) == {}
+    backend.upsert([make_doc(6, terms=["秸秆"], version=4)])
+    assert backend.versions("achievement") == {6: 4}
+
+
+def test_versions_and_get_cover_many_documents(backend: SearchBackend) -> None:
+    docs = [make_doc(i, terms=[f"词{i % 7}"], vector=[1, i % 5, 0, 1], version=i % 9 + 1) for i in range(1, 1301)]
+    backend.upsert(docs)
+    assert backend.versions("achievement") == {d.id: d.version for d in docs}
+    ids = list(range(1, 1401))
+    got = backend.get("achievement", ids)
+    assert sorted(got) == list(range(1, 1301))
+    assert backend.count("achievement") == 1300
+
+
+def test_stale_batch_leaves_newer_documents_untouched(backend: SearchBackend) -> None:
+    newer = [make_doc(i, title=f"新{i}", terms=["新"], version=5) for i in range(1, 21)]
+    backend.upsert(newer)
+    stale = [make_doc(i, title=f"旧{i}", terms=["旧"], version=4 if i % 2 else 6) for i in range(1, 21)]
+    backend.upsert(stale)
+    stored = backend.get("achievement", list(range(1, 21)))
+    assert {i: d.title for i, d in stored.items()} == {i: (f"新{i}" if i % 2 else f"旧{i}") for i in range(1, 21)}
+    assert backend.keyword_search("achievement", ["旧"], ALL, 50) != []
+    assert {h.id for h in backend.keyword_search("achievement", ["新"], ALL, 50)} == set(range(1, 21, 2))
