@@ -13,6 +13,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
+from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
 from elasticsearch import (
@@ -71,6 +72,16 @@ def _describe(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+def redact(url: str) -> str:
+    """``url`` without a password in it, for messages and status output."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{parts.username}:***@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
 def make_client(
     url: str,
     *,
@@ -107,7 +118,7 @@ class ElasticsearchSearchBackend:
         vector_index: str = "int8_hnsw",
         targets: dict[str, str] | None = None,
     ) -> None:
-        self.url = url
+        self.url = redact(url)  # for messages and status; the client gets the real one
         self.prefix = schema.check_prefix(prefix)
         self.vector_index = vector_index
         self._owns_client = client is None

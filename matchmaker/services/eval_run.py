@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import tempfile
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from config import Config, TestingConfig
+from indexer import SearchBackendError
 from matchmaker.evaluation import Metrics, evaluate, ndcg_at_k
 from matchmaker.runtime import Runtime
 from matchmaker.services.errors import ServiceError
@@ -40,6 +43,22 @@ def wins_ties_losses(report: EvalReport, ranker: str, baseline: str) -> tuple[in
     return (sum(d > 1e-3 for d in diffs), sum(abs(d) <= 1e-3 for d in diffs), sum(d < -1e-3 for d in diffs))
 
 
+def search_environ(base: Config) -> dict[str, str]:
+    """Settings that send the evaluation to ``base``'s search backend (own index prefix on a cluster)."""
+    if base.SEARCH_BACKEND != "elasticsearch":
+        return {"SEARCH_BACKEND": base.SEARCH_BACKEND}
+    return {
+        "SEARCH_BACKEND": "elasticsearch",
+        "ELASTICSEARCH_URL": base.ELASTICSEARCH_URL,
+        "ELASTICSEARCH_USER": base.ELASTICSEARCH_USER,
+        "ELASTICSEARCH_PASSWORD": base.ELASTICSEARCH_PASSWORD,
+        "ELASTICSEARCH_CA_CERTS": base.ELASTICSEARCH_CA_CERTS,
+        "ELASTICSEARCH_TIMEOUT": str(base.ELASTICSEARCH_TIMEOUT),
+        "ELASTICSEARCH_VECTOR_INDEX": base.ELASTICSEARCH_VECTOR_INDEX,
+        "ELASTICSEARCH_PREFIX": f"{base.ELASTICSEARCH_PREFIX}-eval-{uuid.uuid4().hex[:8]}",
+    }
+
+
 def read_qrels(path: Path) -> dict[str, dict[str, int]]:
     """``need_id → {achievement_id: grade}`` from a TSV with a header line."""
     qrels: dict[str, dict[str, int]] = {}
@@ -67,6 +86,7 @@ def run_eval(
             environ["EMBEDDING_MODEL"] = base_config.EMBEDDING_MODEL
             environ["MATCHMAKER_CACHE"] = str(base_config.CACHE_DIR)  # reuse the installed model
             environ["MATCH_CANDIDATES"] = str(base_config.MATCH_CANDIDATES)
+            environ.update(search_environ(base_config))
         config = TestingConfig(environ)
         if base_config is not None:
             config.MATCH_WEIGHTS = dict(base_config.MATCH_WEIGHTS)
@@ -100,5 +120,8 @@ def run_eval(
                 per_query_ndcg={r: {q: ndcg_at_k(rankings[r][q], qrels[q]) for q in qrels} for r in RANKERS},
             )
         finally:
+            if config.SEARCH_BACKEND == "elasticsearch" and "backend" in runtime.__dict__:
+                with contextlib.suppress(SearchBackendError):  # never hide the run's own error
+                    runtime.backend.drop()  # type: ignore[attr-defined]
             runtime.close()
     return report

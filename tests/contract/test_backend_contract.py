@@ -252,3 +252,9 @@ def test_stale_batch_leaves_newer_documents_untouched(backend: SearchBackend) ->
     assert {i: d.title for i, d in stored.items()} == {i: (f"新{i}" if i % 2 else f"旧{i}") for i in range(1, 21)}
     assert backend.keyword_search("achievement", ["旧"], ALL, 50) != []
     assert {h.id for h in backend.keyword_search("achievement", ["新"], ALL, 50)} == set(range(1, 21, 2))
+
+
+def test_keyword_search_ignores_ascii_case(backend: SearchBackend) -> None:
+    backend.upsert([make_doc(8, title="PLC 控制", terms=["PLC", "控制"])])
+    assert [h.id for h in backend.keyword_search("achievement", ["plc"], ALL, 5)] == [8]
+    assert [h.id for h in backend.keyword_search("achievement", ["Plc"], ALL, 5)] == [8]

