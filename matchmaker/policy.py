@@ -26,6 +26,8 @@ class Rule(StrEnum):
     # Proposals: ``Facts.organization_ids`` is (need owner, achievement owner).
     NEED_SIDE = "need_side"  # the actor's organisation owns the proposal's need
     ACHIEVEMENT_SIDE = "achievement_side"  # … owns the proposal's achievement
+    SELF = "self"  # the actor is one of ``Facts.usernames`` (a deal's broker, a contract's submitter)
+    PARTY = "party"  # the actor's organisation is a party (deal: need/achievement owners; contract: buyer/seller)
 
 
 class Verb(StrEnum):
@@ -43,6 +45,11 @@ class Verb(StrEnum):
     PURSUE = "pursue"  # a broker marks a proposal worth pursuing
     MANAGE = "manage"  # admin work on users and organisations
     OVERSEE = "oversee"  # list every listing in every status (inside the actor's jurisdiction, if any)
+    STAGE = "stage"  # move a deal to another stage
+    REGISTER = "register"  # register a contract (技术合同登记) or give it the first of two reviews
+    REJECT = "reject"  # refuse to register a contract (不予登记)
+    REVOKE = "revoke"  # revoke a registered contract (撤销)
+    AMEND = "amend"  # submit a correction of a registered contract
 
 
 class Obj(StrEnum):
@@ -53,6 +60,8 @@ class Obj(StrEnum):
     PROPOSAL = "proposal"
     USER = "user"
     ORGANIZATION = "organization"
+    DEAL = "deal"
+    CONTRACT = "contract"
 
 
 P = Rule
@@ -100,6 +109,35 @@ for _kind in (Obj.NEED, Obj.ACHIEVEMENT):
     _grant(Role.ADMIN, _kind, {Verb.LIST: P.ALWAYS, Verb.OVERSEE: P.ALWAYS, Verb.VIEW: P.ALWAYS})
 _grant(Role.BROKER, Obj.PROPOSAL, {Verb.VIEW: P.PUBLISHED, Verb.PURSUE: P.PUBLISHED})
 _grant(Role.BUREAU, Obj.PROPOSAL, {Verb.VIEW: P.PUBLISHED})
+# Deals: the broker's own work; the parties and the bureau of the deal's county may look.
+_grant(Role.BROKER, Obj.DEAL, {Verb.LIST: P.ALWAYS, Verb.CREATE: P.ALWAYS, Verb.VIEW: P.SELF, Verb.STAGE: P.SELF})
+for _role in (Role.ENTERPRISE, Role.RESEARCH):
+    _grant(_role, Obj.DEAL, {Verb.LIST: P.ALWAYS, Verb.VIEW: P.PARTY})
+    # Parties submit their own contracts and see those they are party to.
+    _grant(_role, Obj.CONTRACT, {Verb.LIST: P.ALWAYS, Verb.CREATE: P.ALWAYS, Verb.VIEW: P.PARTY})
+_grant(Role.BUREAU, Obj.DEAL, {Verb.LIST: P.ALWAYS, Verb.VIEW: P.JURISDICTION})
+_grant(Role.ADMIN, Obj.DEAL, {Verb.LIST: P.ALWAYS, Verb.VIEW: P.ALWAYS})
+# Contracts: brokers submit and amend what they submitted; the bureau of the seller's region
+# (技术合同由卖方所在地登记机构登记) registers, rejects and revokes.
+_grant(
+    Role.BROKER,
+    Obj.CONTRACT,
+    {Verb.LIST: P.ALWAYS, Verb.CREATE: P.ALWAYS, Verb.VIEW: P.SELF, Verb.AMEND: P.SELF},
+)
+_grant(
+    Role.BUREAU,
+    Obj.CONTRACT,
+    {
+        Verb.LIST: P.ALWAYS,
+        Verb.CREATE: P.ALWAYS,
+        Verb.VIEW: P.JURISDICTION,
+        Verb.REGISTER: P.JURISDICTION,
+        Verb.REJECT: P.JURISDICTION,
+        Verb.REVOKE: P.JURISDICTION,
+        Verb.AMEND: P.JURISDICTION,
+    },
+)
+_grant(Role.ADMIN, Obj.CONTRACT, {Verb.LIST: P.ALWAYS, Verb.VIEW: P.ALWAYS})
 _ADMINISTER: dict[Verb, Cell] = {Verb.LIST: P.ALWAYS, Verb.VIEW: P.ALWAYS, Verb.CREATE: P.ALWAYS, Verb.MANAGE: P.ALWAYS}
 _grant(Role.ADMIN, Obj.USER, _ADMINISTER)
 _grant(Role.ADMIN, Obj.ORGANIZATION, _ADMINISTER)
@@ -119,13 +157,16 @@ class Actor:
 class Facts:
     """What the policy needs to know about one object.
 
-    ``organization_ids`` are the owners (a proposal has two: the need's and the achievement's);
-    ``region_codes`` the regions it lies in; ``published`` whether every part is published.
+    ``organization_ids`` are the owners (a proposal has two: the need's and the achievement's;
+    a contract its buyer and seller); ``region_codes`` the regions it lies in (a contract: the
+    seller's, where it is registered); ``published`` whether every part is published;
+    ``usernames`` the users it belongs to (a deal's broker, a contract's submitter).
     """
 
     organization_ids: tuple[int | None, ...] = ()
     region_codes: tuple[str | None, ...] = ()
     published: bool = False
+    usernames: tuple[str, ...] = ()
 
 
 NO_FACTS = Facts()
@@ -169,6 +210,10 @@ def rule_allows(rule: Rule, actor: Actor, facts: Facts) -> bool:
         return _in_jurisdiction(actor, facts)
     if rule is Rule.JURISDICTION_OR_PUBLISHED:
         return facts.published or _in_jurisdiction(actor, facts)
+    if rule is Rule.SELF:
+        return actor.username in facts.usernames
+    if rule is Rule.PARTY:
+        return _owns(actor, facts)
     side = 0 if rule is Rule.NEED_SIDE else 1
     ids = facts.organization_ids
     return actor.organization_id is not None and len(ids) > side and ids[side] == actor.organization_id

@@ -4,7 +4,9 @@ from models.achievement import Achievement
 from models.audit import AuditEvent, record_audit
 from models.auth_session import AuthSession, hash_token
 from models.base import Base, Money
+from models.contract import Contract, RegionTarget, RegistrationSequence
 from models.db import make_engine, make_session_factory
+from models.deal import Deal, DealEvent
 from models.match import MatchProposal
 from models.need import Need
 from models.organization import Organization, is_valid_credit_code
@@ -19,12 +21,17 @@ __all__ = [
     "AuditEvent",
     "AuthSession",
     "Base",
+    "Contract",
+    "Deal",
+    "DealEvent",
     "IndexOutbox",
     "MatchProposal",
     "Money",
     "Need",
     "Organization",
     "Region",
+    "RegionTarget",
+    "RegistrationSequence",
     "User",
     "enqueue",
     "hash_token",

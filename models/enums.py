@@ -154,3 +154,108 @@ INDUSTRIES: tuple[str, ...] = (
     "大健康",
     "公共安全",
 )
+
+
+class DealStage(StrEnum):
+    """Stages of a deal (对接项目), in order; ``closed`` ends it from any open stage."""
+
+    RECOMMENDED = "recommended"
+    CONTACTED = "contacted"
+    NEGOTIATING = "negotiating"
+    SIGNED = "signed"
+    REGISTERED = "registered"
+    CLOSED = "closed"
+
+
+class ContractType(StrEnum):
+    """Types of technology contract (合同类型)."""
+
+    DEVELOPMENT_COMMISSIONED = "development_commissioned"
+    DEVELOPMENT_COOPERATIVE = "development_cooperative"
+    TRANSFER = "transfer"
+    LICENSE = "license"
+    CONSULTING = "consulting"
+    SERVICE = "service"
+
+
+class ContractStatus(StrEnum):
+    """Registration states of a contract (登记 / 不予登记 / 撤销)."""
+
+    SUBMITTED = "submitted"
+    REGISTERED = "registered"
+    REJECTED = "rejected"
+    REVOKED = "revoked"
+
+
+class PartyNature(StrEnum):
+    """Nature of a contract party (买方/卖方性质) as on the registration form."""
+
+    ENTERPRISE = "enterprise"
+    UNIVERSITY = "university"
+    INSTITUTE = "institute"
+    GOVERNMENT = "government"
+    SOCIAL_ORGANIZATION = "social_organization"
+    INDIVIDUAL = "individual"
+    OTHER = "other"
+
+
+class IpType(StrEnum):
+    """Intellectual property involved in a contract (知识产权类型)."""
+
+    INVENTION_PATENT = "invention_patent"
+    UTILITY_MODEL = "utility_model"
+    DESIGN_PATENT = "design_patent"
+    SOFTWARE_COPYRIGHT = "software_copyright"
+    PLANT_VARIETY = "plant_variety"
+    IC_LAYOUT = "ic_layout"
+    TRADE_SECRET = "trade_secret"
+    NONE = "none"
+    OTHER = "other"
+
+
+DEAL_STAGE_LABELS: dict[str, str] = {
+    DealStage.RECOMMENDED: "已推荐",
+    DealStage.CONTACTED: "已联系",
+    DealStage.NEGOTIATING: "洽谈中",
+    DealStage.SIGNED: "已签约",
+    DealStage.REGISTERED: "已登记",
+    DealStage.CLOSED: "已关闭",
+}
+
+CONTRACT_TYPE_LABELS: dict[str, str] = {
+    ContractType.DEVELOPMENT_COMMISSIONED: "技术开发（委托）",
+    ContractType.DEVELOPMENT_COOPERATIVE: "技术开发（合作）",
+    ContractType.TRANSFER: "技术转让",
+    ContractType.LICENSE: "技术许可",
+    ContractType.CONSULTING: "技术咨询",
+    ContractType.SERVICE: "技术服务",
+}
+
+CONTRACT_STATUS_LABELS: dict[str, str] = {
+    ContractStatus.SUBMITTED: "待登记",
+    ContractStatus.REGISTERED: "已登记",
+    ContractStatus.REJECTED: "不予登记",
+    ContractStatus.REVOKED: "已撤销",
+}
+
+PARTY_NATURE_LABELS: dict[str, str] = {
+    PartyNature.ENTERPRISE: "企业",
+    PartyNature.UNIVERSITY: "高等院校",
+    PartyNature.INSTITUTE: "科研机构",
+    PartyNature.GOVERNMENT: "机关",
+    PartyNature.SOCIAL_ORGANIZATION: "社会团体",
+    PartyNature.INDIVIDUAL: "自然人",
+    PartyNature.OTHER: "其他组织",
+}
+
+IP_TYPE_LABELS: dict[str, str] = {
+    IpType.INVENTION_PATENT: "发明专利",
+    IpType.UTILITY_MODEL: "实用新型专利",
+    IpType.DESIGN_PATENT: "外观设计专利",
+    IpType.SOFTWARE_COPYRIGHT: "计算机软件著作权",
+    IpType.PLANT_VARIETY: "植物新品种",
+    IpType.IC_LAYOUT: "集成电路布图设计",
+    IpType.TRADE_SECRET: "技术秘密",
+    IpType.NONE: "未涉及知识产权",
+    IpType.OTHER: "其他",
+}

@@ -84,3 +84,26 @@ def make_doc(
     }
     base.update(fields)
     return IndexDocument(**base)
+
+
+def contract_body(**overrides: Any) -> dict[str, Any]:
+    """A valid contract body in the API's flat names; the seller sits in 怀仁市 (140681)."""
+    body = {
+        "project_name": "煤矸石制备陶瓷透水砖技术转让",
+        "contract_type": "transfer",
+        "tech_field": "新材料",
+        "ip_type": "invention_patent",
+        "buyer_name": "怀仁市金沙陶瓷有限公司",
+        "buyer_region_code": "140681",
+        "buyer_nature": "enterprise",
+        "seller_name": "太原理工大学",
+        "seller_region_code": "140681",
+        "seller_nature": "university",
+        "total_amount": "1250000.50",
+        "tech_transaction_amount": "1000000.25",
+        "signed_on": "2026-10-08",
+        "valid_from": "2026-10-08",
+        "valid_to": "2028-10-07",
+    }
+    body.update(overrides)
+    return body

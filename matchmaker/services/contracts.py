@@ -1,0 +1,259 @@
+"""Technology contracts through registration (技术合同登记): submit, register, reject, revoke, amend.
+
+``submitted → registered`` (a 16-digit number: year, registering office's region code, a
+sequence per office and year) or ``rejected`` with a reason; ``registered → revoked`` with a
+reason. Contracts of 5,000,000 yuan or more need two different bureau reviewers: the first
+``register`` records the first review, the second registers. A registered contract is never
+edited: an amendment is a new contract carrying the same registration number and the next
+amendment number, and when it is registered the original points to it (``superseded_by_id``).
+Callers commit; every change is audited in the same transaction.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from matchmaker.policy import Actor, Facts, Obj, Verb, allowed, can_see
+from matchmaker.services.contract_input import ContractInput
+from matchmaker.services.deals import load_deal, mark_registered
+from matchmaker.services.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
+from models import Contract, Deal, Organization, Region, RegistrationSequence, User, record_audit
+from models.base import utcnow
+from models.enums import ContractStatus, DealStage, Role
+
+REASON_MAX = 2000
+SEQUENCE_MAX = 999_999
+
+
+def begin_write(session: Session) -> None:
+    """Start the transaction as a writer on SQLite (``BEGIN IMMEDIATE``), so that concurrent
+    registrations wait for each other instead of failing on a read lock upgrade; no-op elsewhere."""
+    connection = session.connection()
+    if connection.dialect.name == "sqlite" and not connection.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def contract_facts(session: Session, contract: Contract) -> Facts:
+    """Buyer and seller organisations, the seller's region (where it is registered), submitter and broker."""
+    usernames = [contract.submitted_by]
+    if contract.deal_id is not None:
+        deal = session.get(Deal, contract.deal_id)
+        broker = session.get(User, deal.broker_id) if deal else None
+        if broker is not None:
+            usernames.append(broker.username)
+    return Facts(
+        (contract.buyer_organization_id, contract.seller_organization_id),
+        (contract.seller_region_code,),
+        usernames=tuple(usernames),
+    )
+
+
+def load_contract(session: Session, actor: Actor, contract_id: int, verb: str = Verb.VIEW) -> Contract:
+    """The contract if ``actor`` may see it and do ``verb`` (invisible contracts are not found)."""
+    contract = session.get(Contract, contract_id)
+    if contract is None:
+        raise NotFoundError(f"没有编号为 {contract_id} 的技术合同")
+    facts = contract_facts(session, contract)
+    if not can_see(actor, Obj.CONTRACT, facts):
+        raise NotFoundError(f"没有编号为 {contract_id} 的技术合同")
+    if verb != Verb.VIEW and not allowed(actor, Obj.CONTRACT, verb, facts):
+        raise PermissionDeniedError("您没有权限对该技术合同执行此操作")
+    return contract
+
+
+def _check_regions(session: Session, data: ContractInput) -> None:
+    errors = {
+        name: f"行政区划代码 {code} 不存在"
+        for name, code in (
+            ("buyer_region_code", data.buyer_region_code),
+            ("seller_region_code", data.seller_region_code),
+        )
+        if session.get(Region, code) is None
+    }
+    if errors:
+        raise ValidationError(errors)
+
+
+def _organization_id(session: Session, name: str) -> int | None:
+    return session.scalar(select(Organization.id).where(Organization.name == name))
+
+
+def _linked_deal(session: Session, actor: Actor, deal_id: int | None) -> Deal | None:
+    if deal_id is None:
+        return None
+    try:
+        deal = load_deal(session, actor, deal_id)
+    except NotFoundError:
+        raise ValidationError({"deal_id": f"对接项目 {deal_id} 不存在"}) from None
+    if deal.stage != DealStage.SIGNED:
+        raise ConflictError("对接项目须处于“已签约”阶段才能提交合同登记", "deal_id")
+    return deal
+
+
+def submit_contract(session: Session, actor: Actor, data: ContractInput) -> Contract:
+    """Record a signed contract for registration (status ``submitted``)."""
+    if not allowed(actor, Obj.CONTRACT, Verb.CREATE):
+        raise PermissionDeniedError("您没有权限提交技术合同登记")
+    _check_regions(session, data)
+    _linked_deal(session, actor, data.deal_id)
+    contract = Contract(
+        **data.values(),
+        buyer_organization_id=_organization_id(session, data.buyer_name),
+        seller_organization_id=_organization_id(session, data.seller_name),
+        status=ContractStatus.SUBMITTED,
+        submitted_by=actor.username,
+    )
+    if actor.role in (Role.ENTERPRISE, Role.RESEARCH) and actor.organization_id not in (
+        contract.buyer_organization_id,
+        contract.seller_organization_id,
+    ):
+        raise ValidationError({"buyer_name": "您所在单位须为合同的买方或卖方"})
+    session.add(contract)
+    session.flush()
+    record_audit(session, actor.username, "contract.submit", "contract", contract.id, None, contract.snapshot())
+    return contract
+
+
+def next_registration_number(session: Session, office_code: str, year: int) -> str:
+    """Take the next number of ``office_code`` in ``year`` inside the caller's transaction (no gaps on rollback)."""
+    dialect = session.connection().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    upsert = (
+        insert(RegistrationSequence)
+        .values(office_code=office_code, year=year, last_value=1)
+        .on_conflict_do_update(
+            index_elements=["office_code", "year"], set_={"last_value": RegistrationSequence.last_value + 1}
+        )
+        .returning(RegistrationSequence.last_value)
+    )
+    value = int(session.execute(upsert).scalar_one())
+    if value > SEQUENCE_MAX:
+        raise ConflictError(f"登记机构 {office_code} 在 {year} 年的登记编号已用尽")
+    return f"{year:04d}{office_code}{value:06d}"
+
+
+def _expect(contract: Contract, status: str, expected_version: int | None) -> None:
+    if expected_version is not None and contract.version != expected_version:
+        raise ConflictError("该技术合同已被他人修改，请刷新后重试", "version")
+    if contract.status != status:
+        raise ConflictError(f"当前状态（{contract.status}）不能执行此操作", "status")
+
+
+def _reason(reason: str, field: str = "reason") -> str:
+    text = (reason or "").strip()
+    if not text:
+        raise ValidationError({field: "请填写原因"})
+    if len(text) > REASON_MAX:
+        raise ValidationError({field: f"原因不超过 {REASON_MAX} 字"})
+    return text
+
+
+def register_contract(
+    session: Session, actor: Actor, contract_id: int, expected_version: int | None = None
+) -> Contract:
+    """Register a submitted contract (or record the first of two reviews for large ones)."""
+    begin_write(session)
+    contract = load_contract(session, actor, contract_id, Verb.REGISTER)
+    _expect(contract, ContractStatus.SUBMITTED, expected_version)
+    if not actor.jurisdiction_code:
+        raise PermissionDeniedError("您的账户没有登记机构（管辖区域），不能登记合同")
+    before = contract.snapshot()
+    now = utcnow()
+    if contract.needs_second_review and not contract.first_review_by:
+        contract.first_review_by, contract.first_review_at = actor.username, now
+        record_audit(
+            session, actor.username, "contract.first_review", "contract", contract.id, before, contract.snapshot()
+        )
+        return contract
+    if contract.needs_second_review and contract.first_review_by == actor.username:
+        raise ConflictError("500 万元及以上的合同须由另一位科技局人员复核登记", "status")
+    if contract.amends_id is None:
+        contract.registration_number = next_registration_number(session, actor.jurisdiction_code, now.year)
+    contract.status = ContractStatus.REGISTERED
+    contract.office_code = actor.jurisdiction_code
+    contract.registered_by, contract.registered_at = actor.username, now
+    record_audit(session, actor.username, "contract.register", "contract", contract.id, before, contract.snapshot())
+    if contract.amends_id is not None:
+        original = session.get(Contract, contract.amends_id)
+        assert original is not None
+        original_before = original.snapshot()
+        original.superseded_by_id = contract.id
+        record_audit(
+            session,
+            actor.username,
+            "contract.superseded",
+            "contract",
+            original.id,
+            original_before,
+            original.snapshot(),
+        )
+    if contract.deal_id is not None:
+        deal = session.get(Deal, contract.deal_id)
+        if deal is not None:
+            mark_registered(session, deal, actor.username, contract.registration_number or "")
+    return contract
+
+
+def reject_contract(
+    session: Session, actor: Actor, contract_id: int, reason: str, expected_version: int | None = None
+) -> Contract:
+    """Refuse to register a submitted contract (不予登记), with the reason."""
+    contract = load_contract(session, actor, contract_id, Verb.REJECT)
+    _expect(contract, ContractStatus.SUBMITTED, expected_version)
+    text = _reason(reason)  # validated before anything changes
+    before = contract.snapshot()
+    contract.status = ContractStatus.REJECTED
+    contract.rejection_reason = text
+    record_audit(session, actor.username, "contract.reject", "contract", contract.id, before, contract.snapshot())
+    return contract
+
+
+def revoke_contract(
+    session: Session, actor: Actor, contract_id: int, reason: str, expected_version: int | None = None
+) -> Contract:
+    """Revoke a registered contract (撤销登记), with the reason; its number stays taken."""
+    contract = load_contract(session, actor, contract_id, Verb.REVOKE)
+    _expect(contract, ContractStatus.REGISTERED, expected_version)
+    text = _reason(reason)
+    before = contract.snapshot()
+    contract.status = ContractStatus.REVOKED
+    contract.revoked_by, contract.revoked_at = actor.username, utcnow()
+    contract.revocation_reason = text
+    record_audit(session, actor.username, "contract.revoke", "contract", contract.id, before, contract.snapshot())
+    return contract
+
+
+def amend_contract(session: Session, actor: Actor, contract_id: int, data: ContractInput, reason: str) -> Contract:
+    """Submit a correction of a registered, current contract; the original stays as it was."""
+    original = load_contract(session, actor, contract_id, Verb.AMEND)
+    _expect(original, ContractStatus.REGISTERED, None)
+    if original.superseded_by_id is not None:
+        raise ConflictError("该合同已有登记的变更，请对最新的变更进行修改", "status")
+    pending = session.scalar(
+        select(func.count())
+        .select_from(Contract)
+        .where(Contract.amends_id == original.id, Contract.status == ContractStatus.SUBMITTED)
+    )
+    if pending:
+        raise ConflictError("该合同已有待登记的变更", "status")
+    _check_regions(session, data)
+    last = session.scalar(
+        select(func.max(Contract.amendment_no)).where(Contract.registration_number == original.registration_number)
+    )
+    amendment = Contract(
+        **{**data.values(), "deal_id": original.deal_id},
+        buyer_organization_id=_organization_id(session, data.buyer_name),
+        seller_organization_id=_organization_id(session, data.seller_name),
+        status=ContractStatus.SUBMITTED,
+        submitted_by=actor.username,
+        registration_number=original.registration_number,
+        amendment_no=int(last or 0) + 1,
+        amends_id=original.id,
+        amendment_reason=_reason(reason, "amendment_reason"),
+    )
+    session.add(amendment)
+    session.flush()
+    record_audit(session, actor.username, "contract.amend", "contract", amendment.id, None, amendment.snapshot())
+    return amendment

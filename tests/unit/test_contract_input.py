@@ -1,0 +1,68 @@
+"""Contract fields: exact yuan strings only, every bad field named, the amount rule."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from matchmaker.services.contract_input import parse_contract
+from matchmaker.services.errors import ValidationError
+from tests.factories import contract_body
+
+TODAY = dt.date(2026, 11, 28)
+
+
+def _errors(**overrides: Any) -> dict[str, str]:
+    with pytest.raises(ValidationError) as info:
+        parse_contract(contract_body(**overrides), today=TODAY)
+    return info.value.errors
+
+
+def test_a_valid_body_parses_to_exact_decimals() -> None:
+    data = parse_contract(contract_body(), today=TODAY)
+    assert data.total_amount == Decimal("1250000.50") and data.tech_transaction_amount == Decimal("1000000.25")
+    assert data.signed_on == dt.date(2026, 10, 8) and data.deal_id is None
+
+
+@pytest.mark.parametrize(
+    "amount", [1250000.5, 1250000, "1,250,000", "1e6", "-5", "+5", "1.005", "", " ", "01", "1.", None]
+)
+def test_amounts_must_be_plain_yuan_strings(amount: object) -> None:
+    assert "total_amount" in _errors(total_amount=amount)
+
+
+def test_tech_amount_cannot_exceed_total() -> None:
+    assert _errors(total_amount="100.00", tech_transaction_amount="100.01") == {
+        "tech_transaction_amount": "技术交易额不能大于合同成交额"
+    }
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("contract_type", "sale"),
+        ("tech_field", "区块链"),
+        ("ip_type", "patent"),
+        ("buyer_nature", "company"),
+        ("seller_region_code", "1406"),
+        ("buyer_region_code", "14068a"),
+        ("signed_on", "2026-13-01"),
+        ("signed_on", "2027-01-01"),
+        ("valid_to", "2026-01-01"),
+        ("project_name", "名" * 201),
+        ("project_name", "带\x00控制字符"),
+        ("deal_id", "abc"),
+        ("deal_id", True),
+        ("colour", "red"),
+    ],
+)
+def test_each_bad_field_is_named(field: str, value: object) -> None:
+    assert field in _errors(**{field: value})
+
+
+def test_all_missing_fields_are_reported_at_once() -> None:
+    errors = _errors(project_name="", buyer_name="", total_amount=None)
+    assert {"project_name", "buyer_name", "total_amount"} <= set(errors)
