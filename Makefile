@@ -6,10 +6,10 @@ STAMP  := $(VENV)/.installed
 DEV    := $(VENV)/.installed-dev
 DEMO_NEEDS ?= N0001 N0002 N0003
 
-.PHONY: help setup run matches demo test lint format eval serve clean
+.PHONY: help setup run matches demo test lint format eval bench-search serve clean
 
 help: ## List the everyday commands
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,9 @@ format: $(DEV) ## Format the code
 
 eval: $(STAMP) ## Print matching quality against keyword-only and vector-only
 	$(BIN)/matchmaker eval
+
+bench-search: $(STAMP) ## Index throughput and match latency at 10k and 100k listings (SQLite; Elasticsearch too if ELASTICSEARCH_URL is set)
+	$(BIN)/matchmaker bench search
 
 serve: $(STAMP) ## Start the web server on http://127.0.0.1:5000
 	$(BIN)/matchmaker serve

@@ -71,6 +71,10 @@ class SearchBackend(Protocol):
         """Status and counts, for `matchmaker index status`."""
         ...
 
+    def drop(self) -> None:
+        """Delete the whole index (every kind, the recorded embedder); the next use starts empty."""
+        ...
+
     def close(self) -> None:
         """Release resources."""
         ...

@@ -391,6 +391,14 @@ class SqliteSearchBackend:
                 "documents": {kind: self.count(kind) for kind in KINDS},
             }
 
+    def drop(self) -> None:
+        """Delete the index file (an in-memory index is emptied)."""
+        with self._lock:
+            self.close()
+            if self.path != ":memory:":
+                for suffix in ("", "-wal", "-shm"):
+                    Path(self.path + suffix).unlink(missing_ok=True)
+
     def close(self) -> None:
         """Close the connection."""
         with self._lock:

@@ -122,6 +122,6 @@ def run_eval(
         finally:
             if config.SEARCH_BACKEND == "elasticsearch" and "backend" in runtime.__dict__:
                 with contextlib.suppress(SearchBackendError):  # never hide the run's own error
-                    runtime.backend.drop()  # type: ignore[attr-defined]
+                    runtime.backend.drop()
             runtime.close()
     return report

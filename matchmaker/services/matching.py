@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from indexer import SearchBackend
 from indexer.documents import build_documents
 from indexer.types import IndexDocument, SearchFilters, SearchHit
 from matchmaker.matching import ENGINE_VERSION, MatchResult, rank_candidates
@@ -53,6 +54,45 @@ def _single_signal(hits: Sequence[SearchHit], cands: Mapping[int, IndexDocument]
     return out
 
 
+def match_in_backend(
+    backend: SearchBackend,
+    query: IndexDocument,
+    *,
+    candidates_k: int,
+    weights: Mapping[str, float],
+    region_names: Mapping[str, str],
+    top: int = 10,
+    filters: SearchFilters | None = None,
+    ranker: str = "hybrid",
+) -> list[MatchResult]:
+    """The matching core without a Runtime: keyword and vector top-K from ``backend``, then the engine.
+
+    ``candidates_k`` is the number of hits taken from each search (at least ``top``);
+    ``region_names`` serves the explanations (only read by the hybrid ranker).
+    """
+    if ranker not in RANKERS:
+        raise ServiceError(f"未知的排序方式：{ranker}")
+    other = OTHER_KIND[ListingKind(query.kind)]
+    filters = filters or SearchFilters()
+    k = max(candidates_k, top)
+    kw_hits = [] if ranker == "vector" else backend.keyword_search(other, query_terms(query), filters, k)
+    vec_hits: list[SearchHit] = []
+    if ranker != "keyword" and query.vector is not None:
+        vec_hits = backend.vector_search(other, query.vector, filters, k)
+    ids = list(dict.fromkeys([h.id for h in kw_hits] + [h.id for h in vec_hits]))
+    candidates = backend.get(other, ids)
+    if query.organization_id is not None:  # an organisation is never matched with itself
+        own = {i for i, doc in candidates.items() if doc.organization_id == query.organization_id}
+        candidates = {i: doc for i, doc in candidates.items() if i not in own}
+        kw_hits = [h for h in kw_hits if h.id not in own]
+        vec_hits = [h for h in vec_hits if h.id not in own]
+    if ranker == "keyword":
+        return _single_signal(kw_hits, candidates, top)
+    if ranker == "vector":
+        return _single_signal(vec_hits, candidates, top)
+    return rank_candidates(query, kw_hits, vec_hits, candidates, weights, region_names=region_names, top=top)
+
+
 def find_matches(
     runtime: Runtime,
     query: IndexDocument,
@@ -65,32 +105,15 @@ def find_matches(
     if ranker not in RANKERS:
         raise ServiceError(f"未知的排序方式：{ranker}")
     runtime.backend.ensure_compatible(runtime.embedder.id, runtime.embedder.dim)
-    other = OTHER_KIND[ListingKind(query.kind)]
-    filters = filters or SearchFilters()
-    k = max(runtime.config.MATCH_CANDIDATES, top)
-    kw_hits = [] if ranker == "vector" else runtime.backend.keyword_search(other, query_terms(query), filters, k)
-    vec_hits: list[SearchHit] = []
-    if ranker != "keyword" and query.vector is not None:
-        vec_hits = runtime.backend.vector_search(other, query.vector, filters, k)
-    ids = list(dict.fromkeys([h.id for h in kw_hits] + [h.id for h in vec_hits]))
-    candidates = runtime.backend.get(other, ids)
-    if query.organization_id is not None:  # an organisation is never matched with itself
-        own = {i for i, doc in candidates.items() if doc.organization_id == query.organization_id}
-        candidates = {i: doc for i, doc in candidates.items() if i not in own}
-        kw_hits = [h for h in kw_hits if h.id not in own]
-        vec_hits = [h for h in vec_hits if h.id not in own]
-    if ranker == "keyword":
-        return _single_signal(kw_hits, candidates, top)
-    if ranker == "vector":
-        return _single_signal(vec_hits, candidates, top)
-    return rank_candidates(
+    return match_in_backend(
+        runtime.backend,
         query,
-        kw_hits,
-        vec_hits,
-        candidates,
-        weights or runtime.config.MATCH_WEIGHTS,
-        region_names=_region_names(runtime),
+        candidates_k=runtime.config.MATCH_CANDIDATES,
+        weights=weights or runtime.config.MATCH_WEIGHTS,
+        region_names=_region_names(runtime) if ranker == "hybrid" else {},
         top=top,
+        filters=filters,
+        ranker=ranker,
     )
 
 

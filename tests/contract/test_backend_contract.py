@@ -258,3 +258,11 @@ def test_keyword_search_ignores_ascii_case(backend: SearchBackend) -> None:
     backend.upsert([make_doc(8, title="PLC 控制", terms=["PLC", "控制"])])
     assert [h.id for h in backend.keyword_search("achievement", ["plc"], ALL, 5)] == [8]
     assert [h.id for h in backend.keyword_search("achievement", ["Plc"], ALL, 5)] == [8]
+
+
+def test_drop_deletes_the_whole_index(backend: SearchBackend) -> None:
+    seed(backend)
+    backend.drop()
+    assert backend.count("achievement") == 0
+    assert backend.get("achievement", [1, 2]) == {}
+    backend.ensure_compatible("another", 8)  # no embedder is remembered after a drop
