@@ -20,6 +20,8 @@ NAMING_CONVENTION = {
 }
 
 FEN = Decimal("0.01")
+# China Standard Time (no daylight saving): registration years and statistics periods are local dates.
+CHINA_TZ = dt.timezone(dt.timedelta(hours=8), "CST")
 
 
 def utcnow() -> dt.datetime:

@@ -28,10 +28,9 @@ from sqlalchemy.orm import Session, aliased
 from matchmaker.policy import Actor, in_jurisdiction, region_prefix
 from matchmaker.services.errors import PermissionDeniedError, ValidationError
 from models import Achievement, Contract, Deal, MatchProposal, Need, Region, RegionTarget, record_audit
-from models.base import utcnow
+from models.base import CHINA_TZ, utcnow
 from models.enums import CONTRACT_TYPE_LABELS, DEAL_STAGE_LABELS, TECH_FIELDS, ContractStatus, ListingStatus, Role
 
-LOCAL_TZ = dt.timezone(dt.timedelta(hours=8), "CST")
 METRICS: dict[str, str] = {"tech_contract_amount": "技术合同成交额（元）", "contract_count": "技术合同登记数（项）"}
 SIDES: dict[str, str] = {"seller": "技术输出", "buyer": "技术吸纳"}
 TARGET_MAX = Decimal("9999999999999.99")
@@ -49,8 +48,8 @@ def _ratio(part: Decimal | int, whole: Decimal | int) -> Decimal | None:
 
 def local_bounds(date_from: dt.date, date_to: dt.date) -> tuple[dt.datetime, dt.datetime]:
     """The UTC-aware half-open interval [start, end) covering the inclusive local dates."""
-    start = dt.datetime.combine(date_from, dt.time(), LOCAL_TZ)
-    end = dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time(), LOCAL_TZ)
+    start = dt.datetime.combine(date_from, dt.time(), CHINA_TZ)
+    end = dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time(), CHINA_TZ)
     return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
 
 
