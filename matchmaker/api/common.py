@@ -8,12 +8,14 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from flask import g, jsonify, request
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from matchmaker.errors import MESSAGES
 from matchmaker.policy import Actor
-from matchmaker.services.errors import NotFoundError, ServiceError, ValidationError
+from matchmaker.services.errors import ConflictError, NotFoundError, ServiceError, ValidationError
 from matchmaker.services.sessions import user_for_token
 from matchmaker.services.workflow import actor_for
 from matchmaker.web import runtime
@@ -163,6 +165,22 @@ def int_arg(name: str, default: int, minimum: int, maximum: int) -> int:
 def page_args() -> tuple[int, int]:
     """``page`` (from 1) and ``per_page`` (1–100, default 20) of a list."""
     return int_arg("page", 1, 1, 100_000), int_arg("per_page", 20, 1, 100)
+
+
+def commit_or_conflict(session: Session) -> None:
+    """Commit what a service left in ``session``; a concurrent change of the same row becomes a 409."""
+    try:
+        session.commit()
+    except StaleDataError:
+        session.rollback()
+        raise ConflictError("该记录刚被他人修改，请刷新后重试", "version") from None
+
+
+def no_unknown_fields(data: dict[str, Any], known: tuple[str, ...]) -> None:
+    """422 naming the first member of the body that is not one of ``known``."""
+    unknown = sorted(set(data) - set(known))
+    if unknown:
+        raise ValidationError({unknown[0]: f"未知字段：{', '.join(unknown)}"})
 
 
 def _error(status: int, message: str, field: str | None, errors: dict[str, str] | None = None) -> Response:

@@ -8,7 +8,9 @@ from typing import Any
 from flask import jsonify
 from werkzeug.wrappers import Response
 
+from matchmaker.api.openapi_contract_schemas import deal_contract_schemas
 from matchmaker.api.openapi_schemas import Schema, ref, schemas
+from models.enums import ContractStatus, DealStage
 
 PREFIX = "/api/v1"
 ERRORS: dict[int, str] = {
@@ -144,6 +146,100 @@ def _listing_paths(kind: str, model: str) -> dict[str, Any]:
     }
 
 
+def _page_params(name: str, values: list[str]) -> list[dict[str, Any]]:
+    return [
+        _query(name, f"only this {name}", {"enum": values}),
+        _query("page", "page number from 1", {"type": "integer", "minimum": 1, "default": 1}),
+        _query("per_page", "items per page", {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}),
+    ]
+
+
+def _deal_contract_paths() -> dict[str, Any]:
+    deal, contract = [_path_param("deal_id")], [_path_param("contract_id")]
+    item = f"{PREFIX}/contracts/{{contract_id}}"
+    one = (200, "The contract", "Contract")
+    action = (400, 403, 404, 409, 422)
+    return {
+        f"{PREFIX}/deals": {
+            "get": _operation(
+                "list_deals",
+                "Deals the caller may see: a broker's own, the parties', the bureau's jurisdiction (deal region)",
+                (200, "A page, most recently changed first", "DealPage"),
+                (403, 422),
+                parameters=_page_params("stage", [str(s) for s in DealStage]),
+            ),
+            "post": _operation(
+                "open_deal",
+                "Broker: open a deal (stage recommended) from a proposal, or a need and/or an achievement",
+                (201, "The new deal", "Deal"),
+                (400, 403, 409, 422),
+                "DealInput",
+            ),
+        },
+        f"{PREFIX}/deals/{{deal_id}}/stage": {
+            "post": _operation(
+                "move_deal",
+                "Broker: move an own deal to the next stage, or close it with a note; registered comes "
+                "from registering its contract",
+                (200, "The deal", "Deal"),
+                action,
+                "DealStageChange",
+                deal,
+            ),
+        },
+        f"{PREFIX}/contracts": {
+            "get": _operation(
+                "list_contracts",
+                "Contracts the caller may see: submitted or brokered, party to, the bureau's jurisdiction "
+                "(seller region)",
+                (200, "A page, most recently changed first", "ContractPage"),
+                (403, 422),
+                parameters=_page_params("status", [str(s) for s in ContractStatus]),
+            ),
+            "post": _operation(
+                "submit_contract",
+                "Submit a signed contract for registration (a linked deal must be signed)",
+                (201, "The submitted contract; Location names it", "Contract"),
+                (400, 403, 409, 422),
+                "ContractInput",
+            ),
+        },
+        item: {"get": _operation("get_contract", "One contract", one, (404,), parameters=contract)},
+        f"{item}/register": {
+            "post": _operation(
+                "register_contract",
+                "Bureau of the seller's region: register (registration_number set), or for 5,000,000 yuan "
+                "or more record the first review (awaiting_second_review) until another reviewer registers",
+                one,
+                action,
+                "ContractRegistration",
+                contract,
+                body_required=False,
+            ),
+        },
+        f"{item}/reject": {
+            "post": _operation(
+                "reject_contract", "Bureau: refuse to register (不予登记)", one, action, "ContractReason", contract
+            ),
+        },
+        f"{item}/revoke": {
+            "post": _operation(
+                "revoke_contract", "Bureau: revoke a registration (撤销)", one, action, "ContractReason", contract
+            ),
+        },
+        f"{item}/amend": {
+            "post": _operation(
+                "amend_contract",
+                "Submit a correction of a registered contract; the original stays as registered",
+                (201, "The amendment (same registration number, next amendment_no); Location names it", "Contract"),
+                action,
+                "ContractAmendment",
+                contract,
+            ),
+        },
+    }
+
+
 def _paths() -> dict[str, Any]:
     proposal = [_path_param("proposal_id")]
     search_params = [
@@ -190,6 +286,7 @@ def _paths() -> dict[str, Any]:
                 body_required=False,
             ),
         },
+        **_deal_contract_paths(),
         f"{PREFIX}/search": {
             "get": _operation(
                 "search",
@@ -223,7 +320,8 @@ def openapi_document() -> dict[str, Any]:
         "info": {
             "title": "县域科技成果与技术需求对接平台 API",
             "version": "1.0.0",
-            "description": "Needs, achievements, explained matches and search. Errors are "
+            "description": "Needs, achievements, explained matches, search, deals and technology contract "
+            "registration. Errors are "
             '`{"error": {"status", "message", "field", "errors"?}}`; amounts are strings of yuan.',
         },
         "servers": [{"url": "/"}],
@@ -233,7 +331,7 @@ def openapi_document() -> dict[str, Any]:
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer", "description": "POST /api/v1/auth/token"}
             },
-            "schemas": schemas(),
+            "schemas": {**schemas(), **deal_contract_schemas()},
             "responses": {
                 f"E{code}": {"description": description, "content": _json(ref("Error"))}
                 for code, description in ERRORS.items()

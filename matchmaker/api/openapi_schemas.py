@@ -43,7 +43,8 @@ TECH_FIELD: Schema = {"type": "string", "description": "技术领域", "examples
 KEYWORDS: Schema = {"type": "array", "items": STRING, "maxItems": 5, "description": "关键词 (1–5)"}
 
 
-def _enum(values: Any) -> list[str]:
+def enum_schema(values: Any) -> list[str]:
+    """The string values of an enumeration, for a schema's ``enum``."""
     return [str(v) for v in values]
 
 
@@ -57,7 +58,7 @@ NEED_FIELDS: Schema = {
     "tech_field": TECH_FIELD,
     "industry": {"type": "string", "description": "应用行业", "examples": list(INDUSTRIES)},
     "budget": MONEY,
-    "solution_modes": {"type": "array", "items": {"enum": _enum(SolutionMode)}, "description": "解决方式"},
+    "solution_modes": {"type": "array", "items": {"enum": enum_schema(SolutionMode)}, "description": "解决方式"},
     "valid_until": {"type": ["string", "null"], "format": "date"},
     "contact": {"type": "string"},
 }
@@ -67,12 +68,12 @@ ACHIEVEMENT_FIELDS: Schema = {
     "keywords": KEYWORDS,
     "tech_field": TECH_FIELD,
     "industries": {"type": "array", "items": STRING, "description": "应用行业"},
-    "maturity": {"enum": ["", *_enum(Maturity)], "description": "成熟度"},
+    "maturity": {"enum": ["", *enum_schema(Maturity)], "description": "成熟度"},
     "trl": {"type": ["integer", "null"], "minimum": 1, "maximum": 9},
     "ip_type": STRING,
     "ip_number": STRING,
     "ip_status": STRING,
-    "cooperation_modes": {"type": "array", "items": {"enum": _enum(CooperationMode)}, "description": "合作方式"},
+    "cooperation_modes": {"type": "array", "items": {"enum": enum_schema(CooperationMode)}, "description": "合作方式"},
     "price": MONEY,
     "price_negotiable": {"type": "boolean"},
     "contact": STRING,
@@ -87,7 +88,7 @@ def _listing(kind: str, fields: Schema) -> Schema:
         "id": INTEGER,
         "kind": {"const": kind},
         "external_id": STRING,
-        "status": {"enum": _enum(ListingStatus)},
+        "status": {"enum": enum_schema(ListingStatus)},
         "version": {"type": "integer", "description": "Send it back in PATCH to detect concurrent edits"},
         **fields,
         "region_code": REGION_CODE,
@@ -108,15 +109,16 @@ def _input(fields: Schema, required: list[str], extra: Schema | None = None) -> 
     return {"type": "object", "required": required, "properties": properties, "additionalProperties": False}
 
 
-def _page(item: str) -> Schema:
+def page_schema(item: str) -> Schema:
+    """A page of ``item`` objects (the shared Page envelope)."""
     return {"allOf": [ref("Page"), {"properties": {"items": {"type": "array", "items": ref(item)}}}]}
 
 
 PROPOSAL_DECISIONS: Schema = {
     "score": {"type": "number"},
-    "status": {"enum": _enum(ProposalStatus)},
-    "need_decision": {"enum": _enum(ProposalStatus)},
-    "achievement_decision": {"enum": _enum(ProposalStatus)},
+    "status": {"enum": enum_schema(ProposalStatus)},
+    "need_decision": {"enum": enum_schema(ProposalStatus)},
+    "achievement_decision": {"enum": enum_schema(ProposalStatus)},
     "decline_reason": STRING,
     "pursued": {"type": "boolean"},
     "shared_terms": STRINGS,
@@ -153,16 +155,17 @@ SEARCH_RESULT_PROPERTIES: Schema = {
 }
 
 
-def _object(properties: Schema, required: list[str] | None = None) -> Schema:
+def object_schema(properties: Schema, required: list[str] | None = None) -> Schema:
+    """An object schema; every property is required unless ``required`` says otherwise."""
     return {"type": "object", "required": required or list(properties), "properties": properties}
 
 
 def schemas() -> dict[str, Schema]:
     """Every schema of the document's components."""
     return {
-        "Error": _object(
+        "Error": object_schema(
             {
-                "error": _object(
+                "error": object_schema(
                     {
                         "status": INTEGER,
                         "message": {"type": "string", "description": "For people, in Chinese"},
@@ -173,22 +176,22 @@ def schemas() -> dict[str, Schema]:
                 )
             }
         ),
-        "Credentials": _object({"username": STRING, "password": STRING}),
-        "Token": _object({"token": STRING, "token_type": {"const": "Bearer"}, "expires_at": DATE_TIME}),
-        "Page": _object({"items": {"type": "array"}, "total": INTEGER, "page": INTEGER, "per_page": INTEGER}),
+        "Credentials": object_schema({"username": STRING, "password": STRING}),
+        "Token": object_schema({"token": STRING, "token_type": {"const": "Bearer"}, "expires_at": DATE_TIME}),
+        "Page": object_schema({"items": {"type": "array"}, "total": INTEGER, "page": INTEGER, "per_page": INTEGER}),
         "Need": _listing("need", NEED_FIELDS),
         "Achievement": _listing("achievement", ACHIEVEMENT_FIELDS),
-        "NeedPage": _page("Need"),
-        "AchievementPage": _page("Achievement"),
+        "NeedPage": page_schema("Need"),
+        "AchievementPage": page_schema("Achievement"),
         "NeedInput": _input(NEED_FIELDS, ["title"]),
         "AchievementInput": _input(ACHIEVEMENT_FIELDS, ["title"]),
         "NeedPatch": _input(NEED_FIELDS, [], {"version": INTEGER}),
         "AchievementPatch": _input(ACHIEVEMENT_FIELDS, [], {"version": INTEGER}),
-        "Review": _object({"decision": {"enum": ["publish", "return"]}, "comment": STRING}, ["decision"]),
-        "Match": _object(MATCH_PROPERTIES),
-        "MatchList": _object({"matches": {"type": "array", "items": ref("Match")}}),
-        "Proposal": _object(PROPOSAL_PROPERTIES),
-        "Decision": _object(
+        "Review": object_schema({"decision": {"enum": ["publish", "return"]}, "comment": STRING}, ["decision"]),
+        "Match": object_schema(MATCH_PROPERTIES),
+        "MatchList": object_schema({"matches": {"type": "array", "items": ref("Match")}}),
+        "Proposal": object_schema(PROPOSAL_PROPERTIES),
+        "Decision": object_schema(
             {
                 "decision": {"enum": ["accept", "decline"]},
                 "reason": {"enum": ["", *DECLINE_REASONS], "description": "Required to decline"},
@@ -196,11 +199,11 @@ def schemas() -> dict[str, Schema]:
             },
             ["decision"],
         ),
-        "Pursue": _object({"pursued": {"type": "boolean", "default": True}}, []),
-        "SearchResult": _object(SEARCH_RESULT_PROPERTIES),
+        "Pursue": object_schema({"pursued": {"type": "boolean", "default": True}}, []),
+        "SearchResult": object_schema(SEARCH_RESULT_PROPERTIES),
         "SearchPage": {
             "allOf": [
-                _page("SearchResult"),
+                page_schema("SearchResult"),
                 {"properties": {"query": STRING, "terms": STRINGS}},
             ]
         },

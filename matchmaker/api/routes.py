@@ -12,7 +12,7 @@ from flask import Blueprint
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from matchmaker.api import auth, listings, proposals, search
+from matchmaker.api import auth, contracts, deals, listings, proposals, search
 from matchmaker.api.common import http_error, service_error
 from matchmaker.api.openapi import openapi_json
 from matchmaker.services.errors import ServiceError
@@ -47,5 +47,15 @@ _add_listing_routes(ListingKind.NEED.value)
 _add_listing_routes(ListingKind.ACHIEVEMENT.value)
 bp.add_url_rule("/proposals/<int:proposal_id>/decision", "proposal_decision", proposals.decide, methods=["POST"])
 bp.add_url_rule("/proposals/<int:proposal_id>/pursue", "proposal_pursue", proposals.pursue, methods=["POST"])
+bp.add_url_rule("/deals", "deals_list", deals.list_deals, methods=["GET"])
+bp.add_url_rule("/deals", "deals_create", deals.create_deal, methods=["POST"])
+bp.add_url_rule("/deals/<int:deal_id>/stage", "deal_stage", deals.move_stage, methods=["POST"])
+bp.add_url_rule("/contracts", "contracts_list", contracts.list_contracts, methods=["GET"])
+bp.add_url_rule("/contracts", "contracts_create", contracts.create_contract, methods=["POST"])
+bp.add_url_rule("/contracts/<int:contract_id>", "contract_detail", contracts.get_contract, methods=["GET"])
+bp.add_url_rule("/contracts/<int:contract_id>/register", "contract_register", contracts.register, methods=["POST"])
+bp.add_url_rule("/contracts/<int:contract_id>/reject", "contract_reject", contracts.reject, methods=["POST"])
+bp.add_url_rule("/contracts/<int:contract_id>/revoke", "contract_revoke", contracts.revoke, methods=["POST"])
+bp.add_url_rule("/contracts/<int:contract_id>/amend", "contract_amend", contracts.amend, methods=["POST"])
 bp.add_url_rule("/search", "search", search.search)
 bp.add_url_rule("/openapi.json", "openapi", openapi_json)

@@ -11,16 +11,18 @@ Callers commit; every change is audited in the same transaction.
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from typing import Any
+
+from sqlalchemy import false, func, or_, select, true
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from matchmaker.policy import Actor, Facts, Obj, Verb, allowed, can_see
+from matchmaker.policy import POLICY, Actor, Facts, Obj, Rule, Verb, allowed, can_see, region_prefix
 from matchmaker.services.contract_input import ContractInput
 from matchmaker.services.deals import load_deal, mark_registered
 from matchmaker.services.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from models import Contract, Deal, Organization, Region, RegistrationSequence, User, record_audit
-from models.base import utcnow
+from models.base import CHINA_TZ, utcnow
 from models.enums import ContractStatus, DealStage, Role
 
 REASON_MAX = 2000
@@ -161,6 +163,7 @@ def register_contract(
         raise PermissionDeniedError("您的账户没有登记机构（管辖区域），不能登记合同")
     before = contract.snapshot()
     now = utcnow()
+    year = now.astimezone(CHINA_TZ).year  # the registration year as the bureau sees it
     if contract.needs_second_review and not contract.first_review_by:
         contract.first_review_by, contract.first_review_at = actor.username, now
         record_audit(
@@ -170,7 +173,7 @@ def register_contract(
     if contract.needs_second_review and contract.first_review_by == actor.username:
         raise ConflictError("500 万元及以上的合同须由另一位科技局人员复核登记", "status")
     if contract.amends_id is None:
-        contract.registration_number = next_registration_number(session, actor.jurisdiction_code, now.year)
+        contract.registration_number = next_registration_number(session, actor.jurisdiction_code, year)
     contract.status = ContractStatus.REGISTERED
     contract.office_code = actor.jurisdiction_code
     contract.registered_by, contract.registered_at = actor.username, now
@@ -216,6 +219,8 @@ def revoke_contract(
     """Revoke a registered contract (撤销登记), with the reason; its number stays taken."""
     contract = load_contract(session, actor, contract_id, Verb.REVOKE)
     _expect(contract, ContractStatus.REGISTERED, expected_version)
+    if contract.superseded_by_id is not None:
+        raise ConflictError("该合同已被登记的变更取代，请撤销最新的变更", "status")
     text = _reason(reason)
     before = contract.snapshot()
     contract.status = ContractStatus.REVOKED
@@ -257,3 +262,48 @@ def amend_contract(session: Session, actor: Actor, contract_id: int, data: Contr
     session.flush()
     record_audit(session, actor.username, "contract.amend", "contract", amendment.id, None, amendment.snapshot())
     return amendment
+
+
+# ---------------------------------------------------------------- lists (for the API and the views)
+
+
+def visible_contracts_clause(actor: Actor) -> Any:
+    """A WHERE clause selecting exactly the contracts ``actor`` may see, read from the policy's VIEW cell.
+
+    SELF: the actor submitted the contract or brokers its deal; PARTY: the actor's organisation is
+    the buyer or the seller; JURISDICTION: the seller's region lies in the actor's jurisdiction;
+    ALWAYS: every contract. Any other cell (or none) sees nothing.
+    """
+    rule = POLICY.get((actor.role or "", Obj.CONTRACT, Verb.VIEW))
+    if rule is Rule.ALWAYS:
+        return true()
+    if rule is Rule.SELF:
+        brokered = select(Deal.id).join(User, User.id == Deal.broker_id).where(User.username == actor.username)
+        return or_(Contract.submitted_by == actor.username, Contract.deal_id.in_(brokered))
+    if rule is Rule.PARTY and actor.organization_id is not None:
+        return or_(
+            Contract.buyer_organization_id == actor.organization_id,
+            Contract.seller_organization_id == actor.organization_id,
+        )
+    if rule is Rule.JURISDICTION and actor.jurisdiction_code:
+        return Contract.seller_region_code.startswith(region_prefix(actor.jurisdiction_code), autoescape=True)
+    return false()
+
+
+def list_contracts(
+    session: Session, actor: Actor, status: str | None = None, page: int = 1, per_page: int = 20
+) -> tuple[list[Contract], int]:
+    """The contracts ``actor`` may see (optionally in one ``status``), most recently changed first, and their total."""
+    if not allowed(actor, Obj.CONTRACT, Verb.LIST):
+        raise PermissionDeniedError("您没有权限查看技术合同")
+    if status is not None and status not in tuple(ContractStatus):
+        raise ValidationError({"status": f"未知的状态：{status}"})
+    stmt = select(Contract).where(visible_contracts_clause(actor))
+    if status is not None:
+        stmt = stmt.where(Contract.status == status)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    page = max(1, page)
+    rows = session.scalars(
+        stmt.order_by(Contract.updated_at.desc(), Contract.id.desc()).offset((page - 1) * per_page).limit(per_page)
+    )
+    return list(rows), total

@@ -8,11 +8,12 @@ Every step is a DealEvent (who, when, note) and an audit event, in the same tran
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import false, func, or_, select, true
+from sqlalchemy.orm import Session, selectinload
 
-from matchmaker.policy import Actor, Facts, Obj, Verb, allowed, can_see
+from matchmaker.policy import POLICY, Actor, Facts, Obj, Rule, Verb, allowed, can_see, region_prefix
 from matchmaker.services.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from models import Achievement, Deal, DealEvent, MatchProposal, Need, User, record_audit
 from models.base import utcnow
@@ -161,3 +162,59 @@ def mark_registered(session: Session, deal: Deal, actor: str, registration_numbe
     if deal.stage in (DealStage.REGISTERED, DealStage.CLOSED):
         return
     _set_stage(session, deal, DealStage.REGISTERED, actor, f"合同已登记，登记编号 {registration_number}")
+
+
+# ---------------------------------------------------------------- lists (for the API and the views)
+
+
+def visible_deals_clause(actor: Actor) -> Any:
+    """A WHERE clause selecting exactly the deals ``actor`` may see, read from the policy's VIEW cell.
+
+    SELF: the actor is the deal's broker; PARTY: the actor's organisation owns the need or the
+    achievement; JURISDICTION: the deal's region lies in the actor's jurisdiction; ALWAYS: every deal.
+    Any other cell (or none) sees nothing.
+    """
+    rule = POLICY.get((actor.role or "", Obj.DEAL, Verb.VIEW))
+    if rule is Rule.ALWAYS:
+        return true()
+    if rule is Rule.SELF:
+        return Deal.broker_id.in_(select(User.id).where(User.username == actor.username))
+    if rule is Rule.PARTY and actor.organization_id is not None:
+        return or_(
+            Deal.need_id.in_(select(Need.id).where(Need.organization_id == actor.organization_id)),
+            Deal.achievement_id.in_(select(Achievement.id).where(Achievement.organization_id == actor.organization_id)),
+        )
+    if rule is Rule.JURISDICTION and actor.jurisdiction_code:
+        return Deal.region_code.startswith(region_prefix(actor.jurisdiction_code), autoescape=True)
+    return false()
+
+
+def list_deals(
+    session: Session, actor: Actor, stage: str | None = None, page: int = 1, per_page: int = 20
+) -> tuple[list[Deal], int]:
+    """The deals ``actor`` may see (optionally of one ``stage``), most recently changed first, and their total."""
+    if not allowed(actor, Obj.DEAL, Verb.LIST):
+        raise PermissionDeniedError("您没有权限查看对接项目")
+    if stage is not None and stage not in TRANSITIONS:
+        raise ValidationError({"stage": f"未知的阶段：{stage}"})
+    stmt = select(Deal).where(visible_deals_clause(actor))
+    if stage is not None:
+        stmt = stmt.where(Deal.stage == stage)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    page = max(1, page)
+    rows = session.scalars(
+        stmt.options(selectinload(Deal.events))
+        .order_by(Deal.updated_at.desc(), Deal.id.desc())
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    )
+    return list(rows), total
+
+
+def broker_usernames(session: Session, deals: list[Deal]) -> dict[int, str]:
+    """The user name of each deal's broker, by user id (one query)."""
+    ids = {deal.broker_id for deal in deals}
+    if not ids:
+        return {}
+    rows = session.execute(select(User.id, User.username).where(User.id.in_(ids)))
+    return {user_id: username for user_id, username in rows}

@@ -135,7 +135,7 @@ def test_registration_numbers_are_16_digits_per_office_and_year(rt: Runtime) -> 
     with rt.session_factory() as session:
         numbers = [register_contract(session, BUREAU, i).registration_number for i in ids]
         session.commit()
-    year = dt.datetime.now(dt.UTC).year
+    year = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).year
     assert numbers == [f"{year}140600{n:06d}" for n in (1, 2, 3)]
     assert all(n is not None and len(n) == 16 and n.isdigit() for n in numbers)
 
@@ -225,6 +225,8 @@ def test_an_amendment_keeps_the_registered_original(rt: Runtime) -> None:
         assert original.total_amount == Decimal("1250000.50") and original.status == ContractStatus.REGISTERED
         with pytest.raises(ConflictError, match="最新"):
             amend_contract(session, BROKER, original_id, corrected, "对旧版本变更")
+        with pytest.raises(ConflictError, match="最新"):
+            revoke_contract(session, BUREAU, original_id, "撤销旧版本")
 
 
 def test_registration_moves_the_signed_deal_to_registered(rt: Runtime) -> None:
