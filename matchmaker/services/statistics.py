@@ -46,6 +46,10 @@ def _ratio(part: Decimal | int, whole: Decimal | int) -> Decimal | None:
     return None if not whole else (Decimal(part) / Decimal(whole)).quantize(Decimal("0.0001"), ROUND_HALF_UP)
 
 
+# Periods are refused outside these years (the ends of the calendar cannot be shifted to UTC).
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
 def local_bounds(date_from: dt.date, date_to: dt.date) -> tuple[dt.datetime, dt.datetime]:
     """The UTC-aware half-open interval [start, end) covering the inclusive local dates."""
     start = dt.datetime.combine(date_from, dt.time(), CHINA_TZ)
@@ -278,6 +282,9 @@ def region_statistics(session: Session, region_code: str, date_from: dt.date, da
         raise ValidationError({"region_code": f"行政区划代码 {region_code} 不存在"})
     if date_from > date_to:
         raise ValidationError({"date_from": "开始日期不能晚于结束日期"})
+    for name, value in (("date_from", date_from), ("date_to", date_to)):
+        if not FIRST_YEAR <= value.year <= LAST_YEAR:
+            raise ValidationError({name: f"日期须在 {FIRST_YEAR} 年至 {LAST_YEAR} 年之间"})
     prefix = region_prefix(region_code)
     start, end = local_bounds(date_from, date_to)
 

@@ -483,3 +483,10 @@ def test_statistics_are_exact_on_postgresql(pg_runtime: Runtime) -> None:
     assert [(t.target, t.actual, t.progress) for t in stats.targets] == [
         (Decimal("30000000.00"), Decimal("10006444.99"), Decimal("0.3335"))
     ]
+
+
+def test_periods_at_the_ends_of_the_calendar_are_refused(runtime: Runtime) -> None:
+    with runtime.session_factory() as session, pytest.raises(ValidationError, match="2000"):
+        region_statistics(session, "140600", dt.date(1, 1, 1), dt.date(2026, 1, 1))
+    with runtime.session_factory() as session, pytest.raises(ValidationError, match="2100"):
+        region_statistics(session, "140600", dt.date(2026, 1, 1), dt.date(9999, 12, 31))
