@@ -30,6 +30,8 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     from matchmaker.auth.current import AnonymousUser, load_user, no_store_when_logged_in
     from matchmaker.auth.routes import bp as auth_bp
     from matchmaker.cli import main as cli_group
+    from matchmaker.contracts.routes import bp as contracts_bp
+    from matchmaker.deals.routes import bp as deals_bp
     from matchmaker.errors import refuse_control_characters, register_error_handlers
     from matchmaker.extensions import csrf, limiter, login_manager
     from matchmaker.listings.routes import achievements_bp, needs_bp
@@ -38,6 +40,7 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     from matchmaker.review.routes import bp as review_bp
     from matchmaker.runtime import Runtime
     from matchmaker.search.routes import bp as search_bp
+    from matchmaker.stats.routes import bp as stats_bp
     from matchmaker.templating import register_template_helpers
 
     config = config or get_config()
@@ -55,7 +58,8 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     login_manager.login_message = "请先登录"
     login_manager.login_message_category = "warning"
     login_manager.session_protection = "strong"
-    for blueprint in (main_bp, auth_bp, needs_bp, achievements_bp, review_bp, matches_bp, search_bp, admin_bp, api_bp):
+    blueprints = (main_bp, auth_bp, needs_bp, achievements_bp, review_bp, matches_bp, search_bp)
+    for blueprint in (*blueprints, deals_bp, contracts_bp, stats_bp, admin_bp, api_bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, never with the session cookie
     register_error_handlers(app)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from flask import Flask, current_app
 
 from matchmaker.policy import allowed
 from matchmaker.services.proposals import DECLINE_REASONS
+from models.base import CHINA_TZ
 from models.enums import COOPERATION_MODE_LABELS, MATURITY_LABELS, SOLUTION_MODE_LABELS
 
 STATUS_LABELS = {
@@ -37,6 +39,22 @@ def wan(amount: Decimal | None) -> str:
     return f"{text} 万元"
 
 
+def yuan(amount: Decimal | None) -> str:
+    """Exact yuan with thousands separators and two decimals ("1,250,000.50 元"); never through float."""
+    if amount is None:
+        return "—"
+    return f"{amount:,.2f} 元"
+
+
+def china_time(moment: dt.datetime | None) -> str:
+    """A UTC moment as China time text ("2026-11-28 20:05"); naive moments are taken as UTC."""
+    if moment is None:
+        return ""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M")
+
+
 def region_name(code: str | None) -> str:
     """The full name of a region code ("山西省朔州市怀仁市"), or the code itself."""
     if not code:
@@ -57,4 +75,6 @@ def register_template_helpers(app: Flask) -> None:
         MODE_LABELS=MODE_LABELS,
         DECLINE_REASONS=DECLINE_REASONS,
         policy_allows=allowed,
+        yuan=yuan,
+        china_time=china_time,
     )

@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import abort, current_app, request
+from flask import abort, current_app, flash, request
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from indexer.types import SearchFilters
 from matchmaker.runtime import Runtime
-from matchmaker.services.errors import NotFoundError, PermissionDeniedError, ServiceError
+from matchmaker.services.errors import (
+    ConflictError,
+    NotFoundError,
+    PermissionDeniedError,
+    ServiceError,
+    ValidationError,
+)
 from matchmaker.services.workflow import ListingQuery
 from models.enums import INDUSTRIES, MATURITY_LABELS, TECH_FIELDS
 
@@ -46,6 +57,52 @@ def abort_for(exc: ServiceError) -> None:
         abort(404, str(exc))
     if isinstance(exc, PermissionDeniedError):
         abort(403, str(exc))
+
+
+DUPLICATE = "保存失败（数据冲突），请刷新后重试"
+
+
+@contextmanager
+def http_errors() -> Iterator[None]:
+    """Not-found and permission errors raised inside become 404 and 403; other service errors pass on."""
+    try:
+        yield
+    except ServiceError as exc:
+        abort_for(exc)
+        raise
+
+
+@contextmanager
+def commit_conflicts(session: Session, stale: str, duplicate: str = DUPLICATE) -> Iterator[None]:
+    """A change that the caller commits inside: any service error rolls ``session`` back (404 and 403
+    abort), a concurrent edit (stale version) or a duplicate row becomes a ConflictError."""
+    try:
+        yield
+    except StaleDataError:
+        session.rollback()
+        raise ConflictError(stale, "version") from None
+    except IntegrityError:
+        session.rollback()
+        raise ConflictError(duplicate) from None
+    except ServiceError as exc:
+        session.rollback()
+        abort_for(exc)
+        raise
+
+
+def error_messages(exc: ServiceError) -> dict[str, str]:
+    """The messages of a service error by field name ("" when it names none)."""
+    return dict(exc.errors) if isinstance(exc, ValidationError) else {exc.field or "": str(exc)}
+
+
+def errors_on_form(form: FlaskForm, errors: dict[str, str]) -> None:
+    """Put each message on the form's visible field of that name; flash those of hidden or unknown fields."""
+    for name, message in errors.items():
+        field = form._fields.get(name)
+        if field is not None and field.type != "HiddenField":
+            field.errors = [*list(field.errors), message]
+        else:
+            flash(message, "danger")
 
 
 def page_arg() -> int:

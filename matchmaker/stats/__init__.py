@@ -1,0 +1,1 @@
+"""County statistics dashboard, targets and Excel export."""
