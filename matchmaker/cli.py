@@ -140,7 +140,7 @@ def print_import_report(report: ImportReport) -> None:
 
 
 @main.command("import")
-@click.argument("kind", type=click.Choice(["needs", "achievements", "organizations"]))
+@click.argument("kind", type=click.Choice(["needs", "achievements", "organizations", "contracts"]))
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option(
     "--status",
@@ -152,9 +152,16 @@ def print_import_report(report: ImportReport) -> None:
 @click.option("--skip-invalid", is_flag=True, help="Import the valid rows and skip the bad ones.")
 @user_errors
 def import_command(kind: str, path: Path, status: str, dry_run: bool, skip_invalid: bool) -> None:
-    """Import needs, achievements or organizations from CSV (UTF-8/GBK), XLSX or JSON Lines."""
+    """Import needs, achievements, organizations or past contract registers from CSV (UTF-8/GBK), XLSX or JSON Lines."""
     from matchmaker.services.imports import import_file
 
+    if kind == "contracts":
+        if status or skip_invalid:
+            raise click.UsageError("导入技术合同登记台账时不能使用 --status 或 --skip-invalid（全部导入或全部不导入）")
+        from matchmaker.services.contract_import import import_contracts
+
+        print_import_report(import_contracts(get_runtime(), path, dry_run=dry_run))
+        return
     report = import_file(
         get_runtime(),
         kind.rstrip("s"),
