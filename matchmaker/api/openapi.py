@@ -8,7 +8,7 @@ from typing import Any
 from flask import jsonify
 from werkzeug.wrappers import Response
 
-from matchmaker.api.openapi_contract_schemas import deal_contract_schemas
+from matchmaker.api.openapi_contract_schemas import deal_contract_schemas, stats_schemas
 from matchmaker.api.openapi_schemas import Schema, ref, schemas
 from models.enums import ContractStatus, DealStage
 
@@ -287,6 +287,20 @@ def _paths() -> dict[str, Any]:
             ),
         },
         **_deal_contract_paths(),
+        f"{PREFIX}/stats": {
+            "get": _operation(
+                "region_stats",
+                "Bureau (own jurisdiction) or admin: statistics of a county, city or the province over a period "
+                "of China-time dates; contracts by the seller's region (技术输出) and the buyer's (技术吸纳)",
+                (200, "Every figure of the region and period", "RegionStats"),
+                (403, 422),
+                parameters=[
+                    _query("region", "GB/T 2260 code; default the bureau's jurisdiction", {"pattern": r"^\d{6}$"}),
+                    _query("from", "first day (default 1 January of this year)", {"type": "string", "format": "date"}),
+                    _query("to", "last day (default today)", {"type": "string", "format": "date"}),
+                ],
+            ),
+        },
         f"{PREFIX}/search": {
             "get": _operation(
                 "search",
@@ -331,7 +345,7 @@ def openapi_document() -> dict[str, Any]:
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer", "description": "POST /api/v1/auth/token"}
             },
-            "schemas": {**schemas(), **deal_contract_schemas()},
+            "schemas": {**schemas(), **deal_contract_schemas(), **stats_schemas()},
             "responses": {
                 f"E{code}": {"description": description, "content": _json(ref("Error"))}
                 for code, description in ERRORS.items()

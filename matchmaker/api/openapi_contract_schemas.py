@@ -141,3 +141,67 @@ def deal_contract_schemas() -> dict[str, Schema]:
         "ContractRegistration": _strict({"version": VERSION}, []),
         "ContractReason": _strict({"reason": REASON, "version": VERSION}, ["reason"]),
     }
+
+
+AMOUNT_OUT: Schema = {"type": "string", "pattern": r"^\d+\.\d{2}$", "description": "Exact yuan, two decimals"}
+EXACT: Schema = {"type": ["string", "null"], "pattern": r"^\d+(\.\d+)?$", "description": "An exact decimal"}
+
+
+def stats_schemas() -> dict[str, Schema]:
+    """The schemas of region statistics."""
+    group = object_schema(
+        {
+            "key": STRING,
+            "label": STRING,
+            "count": INTEGER,
+            "total_amount": AMOUNT_OUT,
+            "tech_transaction_amount": AMOUNT_OUT,
+        }
+    )
+    groups: Schema = {"type": "array", "items": {"$ref": "#/components/schemas/ContractGroup"}}
+    side = object_schema(
+        {
+            "count": INTEGER,
+            "total_amount": AMOUNT_OUT,
+            "tech_transaction_amount": AMOUNT_OUT,
+            "by_type": groups,
+            "by_field": groups,
+        }
+    )
+    side_ref: Schema = {"$ref": "#/components/schemas/ContractSide"}
+    lead = object_schema({"label": STRING, "median_days": EXACT, "samples": INTEGER})
+    target = object_schema(
+        {
+            "year": INTEGER,
+            "metric": {"enum": ["tech_contract_amount", "contract_count"]},
+            "target": {"type": ["string", "integer"]},
+            "actual": {"type": ["string", "integer", "null"]},
+            "progress": {**EXACT, "description": "actual / target as an exact fraction"},
+        }
+    )
+    return {
+        "ContractGroup": group,
+        "ContractSide": side,
+        "RegionStats": object_schema(
+            {
+                "region_code": {"type": "string", "pattern": r"^\d{6}$"},
+                "region_name": STRING,
+                "from": DATE,
+                "to": DATE,
+                "needs_posted": INTEGER,
+                "achievements_posted": INTEGER,
+                "proposals_created": INTEGER,
+                "deals_opened": INTEGER,
+                "deals_by_stage": {"type": "object", "additionalProperties": INTEGER},
+                "contracts": object_schema(
+                    {
+                        "seller": {**side_ref, "description": "技术输出"},
+                        "buyer": {**side_ref, "description": "技术吸纳"},
+                    }
+                ),
+                "funnel": object_schema({"proposals": INTEGER, "deals": INTEGER, "contracts": INTEGER}),
+                "lead_times": object_schema({"to_first_proposal": lead, "to_contract": lead}),
+                "targets": {"type": "array", "items": target},
+            }
+        ),
+    }

@@ -12,7 +12,7 @@ from flask import Blueprint
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from matchmaker.api import auth, contracts, deals, listings, proposals, search
+from matchmaker.api import auth, contracts, deals, listings, proposals, search, stats
 from matchmaker.api.common import http_error, service_error
 from matchmaker.api.openapi import openapi_json
 from matchmaker.services.errors import ServiceError
@@ -57,5 +57,6 @@ bp.add_url_rule("/contracts/<int:contract_id>/register", "contract_register", co
 bp.add_url_rule("/contracts/<int:contract_id>/reject", "contract_reject", contracts.reject, methods=["POST"])
 bp.add_url_rule("/contracts/<int:contract_id>/revoke", "contract_revoke", contracts.revoke, methods=["POST"])
 bp.add_url_rule("/contracts/<int:contract_id>/amend", "contract_amend", contracts.amend, methods=["POST"])
+bp.add_url_rule("/stats", "stats", stats.region_stats)
 bp.add_url_rule("/search", "search", search.search)
 bp.add_url_rule("/openapi.json", "openapi", openapi_json)
