@@ -312,7 +312,7 @@ match_group.add_command(_match_command("achievement", "Needs for the achievement
 @main.command("demo")
 @user_errors
 def demo_command() -> None:
-    """Load the demo data (organisations, achievements, needs, accounts) and build the index."""
+    """Load the demo data (listings, accounts, past contracts, targets, deals) and build the index."""
     from matchmaker.services.demo import DEMO_PASSWORD, load_demo
     from matchmaker.services.setup import init_database
 
@@ -325,6 +325,12 @@ def demo_command() -> None:
     console.print(
         f"已索引 {report.indexed} 条，生成匹配推荐 {report.proposals} 条，{report.pending_review} 条需求待科技局审核。"
     )
+    if report.chain is not None:
+        chain = report.chain
+        console.print(
+            f"导入历史技术合同登记 {chain.contracts} 项，设置年度目标 {chain.targets} 项，"
+            f"为技术经理人建立对接项目 {chain.deals} 个（已有的不重复创建）。"
+        )
     console.print(f"演示账号（密码 {DEMO_PASSWORD}）：")
     for account in report.accounts:
         console.print(f"  {account.username:<12} {account.role:<10} {account.organization or ''}")

@@ -105,14 +105,19 @@ def pg_runtime(tmp_path: Path) -> Iterator[Runtime]:
 
 @pytest.fixture(scope="session")
 def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A home with the demo data loaded, indexed (hashing embedder) and matched, built once per session."""
+    """A home with the demo data loaded, indexed (hashing embedder) and matched, built once per session.
+
+    Without the demo's contract register, targets and deals (``chain=False``): the tests of deals,
+    contracts and statistics count what they create themselves; tests/functional/test_demo_chain.py
+    loads the chain on a copy and checks it.
+    """
     from matchmaker.services.demo import load_demo
 
     home = tmp_path_factory.mktemp("demo")
     rt = Runtime(TestingConfig({"MATCHMAKER_HOME": str(home)}))
     rt.__dict__["embedder"] = HashingEmbedder()
     init_database(rt)
-    load_demo(rt)
+    load_demo(rt, chain=False)
     rt.close()
     return home
 

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
 from matchmaker.runtime import Runtime
+from matchmaker.services.demo_chain import ChainReport, load_chain
 from matchmaker.services.imports import ImportReport, import_file
 from matchmaker.services.indexing import rebuild, sync_index
 from matchmaker.services.matching import match_listings
@@ -52,6 +53,7 @@ class DemoReport:
     indexed: int = 0
     pending_review: int = 0
     proposals: int = 0
+    chain: ChainReport | None = None
 
 
 def demo_file(name: str) -> Path:
@@ -124,8 +126,10 @@ def load_demo(
     runtime: Runtime,
     progress: Callable[[int], None] | None = None,
     on_total: Callable[[int], None] | None = None,
+    chain: bool = True,
 ) -> DemoReport:
-    """Import the demo files, create the demo accounts and rebuild the index."""
+    """Import the demo files, create the demo accounts, rebuild the index, store proposals, then
+    (unless ``chain`` is False) the register of past contracts, this year's targets and the broker's deals."""
     report = DemoReport()
     for kind, name in (
         ("organization", "organizations.jsonl"),
@@ -137,6 +141,7 @@ def load_demo(
     report.indexed = rebuild(runtime, progress=progress, on_total=on_total).upserted
     report.pending_review = stage_review_queue(runtime)
     report.proposals = match_published_needs(runtime)
+    report.chain = load_chain(runtime) if chain else None
     return report
 
 
