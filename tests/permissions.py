@@ -7,7 +7,9 @@ Layers, so that another transport (the JSON API with Bearer tokens) can be added
 
 * ``Subject`` — who acts: anonymous, a user who logged in and was then disabled, one per role.
 * ``World`` — the database side: organisations, the disabled user, and objects created directly
-  as rows in the state a cell needs (fresh ones for verbs that change state).
+  as rows in the state a cell needs (fresh ones for verbs that change state). Listings and
+  proposals are built here; other objects (deals, contracts) by an ``ObjectKind`` registered in
+  ``OBJECT_KINDS`` (``tests.permissions_deals``, which also adds their endpoints to both tables).
 * ``Transport`` — how an (object, verb) is tried: ``endpoints[(obj, verb)]`` lists request
   builders (``Endpoint``), ``open`` logs a subject in and returns a ``Caller``, ``classify``
   turns a response into allowed / denied. ``TRANSPORTS`` holds them by name: ``web`` here, and
@@ -22,7 +24,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any, Protocol
@@ -30,6 +32,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
 from matchmaker.policy import Actor, Facts, Obj, Verb, allowed, can_see, in_jurisdiction
@@ -118,8 +121,10 @@ def relations_for(profile: Profile, obj: str) -> tuple[str, ...]:
 
     A subject with a jurisdiction sees objects inside / outside it; a subject with an
     organisation sees its own objects (for a proposal: either side its own) and another
-    organisation's; anyone else only other organisations' objects.
+    organisation's; anyone else only other organisations' objects. Registered kinds decide.
     """
+    if obj in OBJECT_KINDS:
+        return OBJECT_KINDS[obj].relations(profile)
     if profile.jurisdiction_code:
         return (INSIDE, OUTSIDE)
     if profile.organization_id is not None:
@@ -152,11 +157,36 @@ class Placement:
 
 @dataclass(frozen=True)
 class ObjectSpec:
-    """An object to create: a listing (``placements`` has one entry) or a proposal (need, achievement)."""
+    """An object to create: a listing (``placements`` has one entry), a proposal (need, achievement),
+    or an object of ``OBJECT_KINDS`` (e.g. a deal: need and achievement, its stage, its broker)."""
 
     obj: str
     placements: tuple[Placement, ...]
     statuses: tuple[str, ...]
+    usernames: tuple[str, ...] = ()  # users the object belongs to (a deal's broker, a contract's submitter)
+
+
+class ObjectKind(Protocol):
+    """How the world places and creates one more kind of object (``OBJECT_KINDS[obj]``)."""
+
+    def prepare(self, world: World, session: Session) -> Mapping[str, Any]:
+        """Create what the kind's objects need (idempotent); names and ids object-free requests refer to."""
+        ...
+
+    def relations(self, profile: Profile) -> tuple[str, ...]:
+        """Where objects are placed relative to the subject."""
+        ...
+
+    def spec(self, world: World, profile: Profile, relation: str, state: str) -> ObjectSpec:
+        """What to create for a cell."""
+        ...
+
+    def create(self, world: World, session: Session, specs: Sequence[ObjectSpec]) -> list[Target]:
+        """Create the objects (the caller commits); their targets, facts read back from the rows."""
+        ...
+
+
+OBJECT_KINDS: dict[str, ObjectKind] = {}
 
 
 def facts_of_listing(listing: Need | Achievement) -> Facts:
@@ -210,6 +240,9 @@ class World:
                     organization=owner.organization.name,
                     actor="matrix",
                 )
+            self.refs: dict[str, Any] = {}  # what object-free requests refer to (``Call.refs``)
+            for kind in OBJECT_KINDS.values():
+                self.refs.update(kind.prepare(self, session))
             session.commit()
 
     def user(self, subject: Subject) -> User | None:
@@ -250,7 +283,9 @@ class World:
         return Placement(self.other_org_ids[side], region)
 
     def spec(self, profile: Profile, obj: str, relation: str, state: str) -> ObjectSpec:
-        """What to create for a cell: a listing of ``obj`` or a proposal, placed and in ``state``."""
+        """What to create for a cell: a listing of ``obj``, a proposal or a registered kind, placed and in ``state``."""
+        if obj in OBJECT_KINDS:
+            return OBJECT_KINDS[obj].spec(self, profile, relation, state)
         if obj != Obj.PROPOSAL:
             return ObjectSpec(obj, (self.placement(profile, relation),), (state,))
         if relation == OWN_NEED_SIDE:
@@ -271,6 +306,19 @@ class World:
 
         ``index`` also puts the listings in the search index (through the outbox, like the services).
         """
+        made: dict[int, Target] = {}
+        with self.runtime.session_factory() as session:
+            for obj, kind in OBJECT_KINDS.items():
+                positions = [i for i, spec in enumerate(specs) if spec.obj == obj]
+                made.update(zip(positions, kind.create(self, session, [specs[i] for i in positions]), strict=True))
+            session.commit()
+        rest = [i for i in range(len(specs)) if i not in made]
+        made.update(zip(rest, self._create_listings([specs[i] for i in rest], index, title), strict=True))
+        return [made[i] for i in range(len(specs))]
+
+    def _create_listings(self, specs: list[ObjectSpec], index: bool, title: str | None) -> list[Target]:
+        if not specs:
+            return []
         with self.runtime.session_factory() as session:
             rows: list[tuple[ObjectSpec, list[Need | Achievement], MatchProposal | None]] = []
             for spec in specs:
@@ -359,10 +407,12 @@ class Request:
 
 @dataclass(frozen=True)
 class Call:
-    """What a request builder gets: the object kind of the cell and its target (None: object-free)."""
+    """What a request builder gets: the object kind of the cell, its target (None: object-free) and
+    the world's ``refs`` (e.g. the need an object-free request opens a deal on)."""
 
     kind: str
     target: Target | None
+    refs: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -684,7 +734,7 @@ def run_matrix(app: Flask, transport: Transport, subjects: tuple[Subject, ...] =
     cells = materialize(world, list(plan_cells(world, transport, subjects)))
     results = []
     for cell in cells:
-        call = Call(cell.obj, cell.target)
+        call = Call(cell.obj, cell.target, world.refs)
         response = callers[cell.subject.name].send(cell.endpoint.build(call))
         outcome, actual = transport.classify(response, cell.subject)
         results.append(

@@ -10,7 +10,8 @@ but the service grants it with the facts ``region_codes=(actor.jurisdiction_code
 object-free cell of the matrix is expected with no facts at all, where REVIEW's JURISDICTION rule
 refuses everyone. It therefore does not map onto one (object, verb) cell; the review queue is
 covered by tests/functional/api/test_listings.py instead. A proposal has no endpoint of its
-own in the API (as on the web), so there is no proposal VIEW cell either.
+own in the API (as on the web), so there is no proposal VIEW cell either. The deal and contract
+endpoints are added to ``API_ENDPOINTS`` by ``tests.permissions_deals`` when it is imported.
 """
 
 from __future__ import annotations

@@ -1,9 +1,11 @@
 """Every permission cell tried through the web app and the JSON API, expected from the one policy table.
 
 The matrix (subjects × relations × objects × states × verbs) is built in tests/permissions.py
-(the API transport in tests/permissions_api.py);
+(the API transport in tests/permissions_api.py, deals and contracts in tests/permissions_deals.py);
 its expectations are ``policy.allowed`` with the facts of the real objects. A separate test
 checks that the table grants what the product promises, so an emptied table cannot pass.
+Statistics have no cell in the table: their rule (admins; bureau staff inside their
+jurisdiction) is checked for every subject by its own test at the end.
 """
 
 from __future__ import annotations
@@ -12,13 +14,15 @@ import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
 from sqlalchemy import select
 
 from config import TestingConfig
-from matchmaker.policy import NO_FACTS, Actor, Facts, Obj, Verb, allowed
+from matchmaker.policy import NO_FACTS, Actor, Facts, Obj, Verb, allowed, in_jurisdiction
+from matchmaker.stats.query import china_today
 from models import Achievement, Need
 from models.enums import ListingKind, Role
 from tests.fakes import HashingEmbedder
@@ -27,14 +31,17 @@ from tests.permissions import (
     INSIDE_REGION,
     LISTING_KINDS,
     MODELS,
+    OBJECT_KINDS,
     OUTSIDE_REGION,
     PENDING,
     PUBLISHED,
+    SUBJECTS,
     TRANSPORTS,
     WEB,
     ObjectSpec,
     Outcome,
     Placement,
+    Request,
     Subject,
     Target,
     WebCaller,
@@ -43,7 +50,8 @@ from tests.permissions import (
     listing_ids,
     run_matrix,
 )
-from tests.permissions_api import API
+from tests.permissions_api import API, ApiCaller
+from tests.permissions_deals import CONTRACTS, DEALS
 
 LOGGED_IN = tuple(Subject(name, name) for name in ("enterprise", "research", "broker", "bureau", "admin"))
 PROBE_TOKEN = "zqxleakprobe"
@@ -104,6 +112,30 @@ def test_the_policy_table_grants_what_the_product_promises() -> None:
         (admin, Obj.NEED, Verb.EDIT, other_draft, False),
         (nobody, Obj.NEED, Verb.LIST, NO_FACTS, False),
         (nobody, Obj.NEED, Verb.VIEW, other_published, False),
+        # Deals: (need owner, achievement owner), the county, the broker.
+        (broker, Obj.DEAL, Verb.CREATE, NO_FACTS, True),
+        (broker, Obj.DEAL, Verb.STAGE, Facts((5, 6), ("140105",), usernames=("b",)), True),
+        (broker, Obj.DEAL, Verb.VIEW, Facts((3, 6), ("140105",), usernames=("x",)), False),
+        (enterprise, Obj.DEAL, Verb.VIEW, Facts((1, 6), ("140105",), usernames=("x",)), True),
+        (enterprise, Obj.DEAL, Verb.STAGE, Facts((1, 6), ("140105",), usernames=("e",)), False),
+        (research, Obj.DEAL, Verb.VIEW, Facts((5, 1), ("140105",), usernames=("x",)), True),
+        (bureau, Obj.DEAL, Verb.VIEW, Facts((5, 6), ("140602",), usernames=("x",)), True),
+        (bureau, Obj.DEAL, Verb.VIEW, Facts((5, 6), ("140105",), usernames=("x",)), False),
+        (bureau, Obj.DEAL, Verb.STAGE, Facts((5, 6), ("140602",), usernames=("x",)), False),
+        (enterprise, Obj.DEAL, Verb.CREATE, NO_FACTS, False),
+        # Contracts: (buyer, seller), the seller's region, the submitter and the deal's broker.
+        (enterprise, Obj.CONTRACT, Verb.CREATE, NO_FACTS, True),
+        (enterprise, Obj.CONTRACT, Verb.VIEW, Facts((6, 1), ("140105",), usernames=("x",)), True),
+        (enterprise, Obj.CONTRACT, Verb.AMEND, Facts((1, 6), ("140105",), usernames=("e",)), False),
+        (broker, Obj.CONTRACT, Verb.AMEND, Facts((5, 6), ("140105",), usernames=("x", "b")), True),
+        (broker, Obj.CONTRACT, Verb.REGISTER, Facts((5, 6), ("140602",), usernames=("b",)), False),
+        (bureau, Obj.CONTRACT, Verb.REGISTER, Facts((5, 6), ("140681",), usernames=("x",)), True),
+        (bureau, Obj.CONTRACT, Verb.REVOKE, Facts((5, 6), ("140602",), usernames=("x",)), True),
+        (bureau, Obj.CONTRACT, Verb.REGISTER, Facts((5, 6), ("140105",), usernames=("x",)), False),
+        (bureau, Obj.CONTRACT, Verb.REJECT, Facts((5, 6), ("140105",), usernames=("s",)), False),
+        (admin, Obj.CONTRACT, Verb.VIEW, Facts((5, 6), ("140105",), usernames=("x",)), True),
+        (admin, Obj.CONTRACT, Verb.REGISTER, Facts((5, 6), ("140105",), usernames=("x",)), False),
+        (nobody, Obj.CONTRACT, Verb.LIST, NO_FACTS, False),
     ]
     broken = [
         f"{actor.role} {verb} {obj} {facts}: table says {not want}"
@@ -128,6 +160,10 @@ def _check_matrix(app: Flask, transport: str, minimum_cells: int) -> None:
     print(summary)
     assert len(results) >= minimum_cells, summary
     assert allowed_cells >= 50 and denied_cells >= 50, summary
+    # Every (object, verb) is tried where the policy grants it and where it refuses it.
+    for obj, verb in TRANSPORTS[transport].endpoints:
+        wanted = {r.expected for r in results if (r.obj, r.verb) == (obj, verb)}
+        assert wanted == {True, False}, f"{transport} {obj} {verb}: only {wanted} cells"
     lines = []
     for r in differing:
         known = KNOWN_DIVERGENCES.get((r.subject, r.endpoint))
@@ -138,7 +174,9 @@ def _check_matrix(app: Flask, transport: str, minimum_cells: int) -> None:
 
 def test_web_permission_matrix_agrees_with_the_policy(matrix_app: Flask) -> None:
     """Every cell's real web request is allowed exactly when the policy table allows it."""
-    _check_matrix(matrix_app, WEB.name, minimum_cells=300)
+    assert OBJECT_KINDS == {Obj.DEAL: DEALS, Obj.CONTRACT: CONTRACTS}
+    assert (Obj.DEAL, Verb.STAGE) in WEB.endpoints and (Obj.CONTRACT, Verb.REGISTER) in WEB.endpoints
+    _check_matrix(matrix_app, WEB.name, minimum_cells=900)
 
 
 def test_api_permission_matrix_agrees_with_the_policy(matrix_app: Flask) -> None:
@@ -148,7 +186,8 @@ def test_api_permission_matrix_agrees_with_the_policy(matrix_app: Flask) -> None
     every cell, like its cookie on the web.
     """
     assert TRANSPORTS[API.name] is API
-    _check_matrix(matrix_app, API.name, minimum_cells=300)
+    assert (Obj.DEAL, Verb.STAGE) in API.endpoints and (Obj.CONTRACT, Verb.REGISTER) in API.endpoints
+    _check_matrix(matrix_app, API.name, minimum_cells=750)
 
 
 @pytest.fixture(scope="module")
@@ -261,3 +300,64 @@ def test_proposals_on_a_listing_page_hide_unpublished_counterparts(matrix_app: F
     assert shown.listing_ids[1] in listing_ids(page, ListingKind.ACHIEVEMENT)
     page = _page(caller, f"/needs/{hidden.listing_ids[0]}")
     assert hidden.listing_ids[1] not in listing_ids(page, ListingKind.ACHIEVEMENT)
+
+
+# --------------------------------------------------------------------------- statistics
+
+STATS_REGIONS = {"inside": INSIDE_REGION, "outside": OUTSIDE_REGION}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def may_see_statistics(actor: Actor, region: str) -> bool:
+    """The product's rule for statistics (the policy table has no cell for them): admins see every
+    region, bureau staff the regions inside their jurisdiction, nobody else any."""
+    return actor.role == Role.ADMIN or (actor.role == Role.BUREAU and in_jurisdiction(actor.jurisdiction_code, region))
+
+
+@pytest.fixture(scope="module")
+def stats_callers(matrix_app: Flask) -> dict[str, tuple[WebCaller, ApiCaller, Actor]]:
+    """Every subject's web session and API token (the disabled one's taken before disabling) and actor."""
+    world = World(matrix_app)
+    disabled = [subject for subject in SUBJECTS if subject.disabled]
+    for subject in disabled:
+        world.set_active(subject, True)
+    callers = {subject.name: (WebCaller(matrix_app, subject), ApiCaller(matrix_app, subject)) for subject in SUBJECTS}
+    for subject in disabled:
+        world.set_active(subject, False)
+    return {subject.name: (*callers[subject.name], world.actor(subject)) for subject in SUBJECTS}
+
+
+@pytest.mark.parametrize("where", list(STATS_REGIONS))
+@pytest.mark.parametrize("subject", SUBJECTS, ids=[subject.name for subject in SUBJECTS])
+def test_statistics_only_for_admins_and_the_bureau_of_the_region(
+    stats_callers: dict[str, tuple[WebCaller, ApiCaller, Actor]], subject: Subject, where: str
+) -> None:
+    """Dashboard, export, targets and the API: allowed exactly by ``may_see_statistics``; a refusal is the
+    login page (web) or 401 (API) without a live session or token, else 403."""
+    web, api, actor = stats_callers[subject.name]
+    region = STATS_REGIONS[where]
+    target = {"region_code": region, "year": str(china_today().year), "metric": "contract_count", "target": "3"}
+    responses = {
+        "GET /stats/": web.send(Request("GET", f"/stats/?region={region}")),
+        "GET /stats/export.xlsx": web.send(Request("GET", f"/stats/export.xlsx?region={region}")),
+        "POST /stats/targets": web.send(Request("POST", "/stats/targets", target)),
+        "GET /api/v1/stats": api.send(Request("GET", f"/api/v1/stats?region={region}")),
+    }
+    if may_see_statistics(actor, region):
+        wanted = {"GET /stats/": "200", "GET /stats/export.xlsx": f"200 {XLSX}", "POST /stats/targets": "302 /stats/"}
+        wanted["GET /api/v1/stats"] = "200"
+    elif subject.may_be_sent_to_login:
+        wanted = dict.fromkeys(responses, "302 /auth/login") | {"GET /api/v1/stats": "401"}
+    else:
+        wanted = dict.fromkeys(responses, "403")
+    got = {}
+    for label, response in responses.items():
+        got[label] = str(response.status_code)
+        if 300 <= response.status_code < 400:
+            got[label] += " " + urlsplit(response.headers["Location"]).path
+        elif label.endswith(".xlsx") and response.status_code == 200:
+            got[label] += f" {response.mimetype}"
+    assert got == wanted, f"{subject.name} ({actor.role}, {actor.jurisdiction_code}) on {region}"
+    answer = responses["GET /api/v1/stats"]
+    if answer.status_code != 200:  # a refusal is the API's JSON error, not a routing page
+        assert answer.is_json and answer.get_json()["error"]["status"] == answer.status_code
