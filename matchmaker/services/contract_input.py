@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from matchmaker.services.errors import ValidationError
+from models.base import CHINA_TZ
 from models.enums import TECH_FIELDS, ContractType, IpType, PartyNature
 
 FIELDS = (
@@ -159,7 +160,7 @@ def parse_contract(data: Mapping[str, Any], *, today: dt.date | None = None) -> 
     signed_on = _date(data.get("signed_on"), "signed_on", errors)
     if signed_on is None and "signed_on" not in errors:
         errors["signed_on"] = "请填写签订日期"
-    if signed_on and signed_on > (today or dt.date.today()):
+    if signed_on and signed_on > (today or dt.datetime.now(CHINA_TZ).date()):
         errors["signed_on"] = "签订日期不能晚于今天"
     valid_from = _date(data.get("valid_from"), "valid_from", errors)
     valid_to = _date(data.get("valid_to"), "valid_to", errors)

@@ -66,3 +66,13 @@ def test_each_bad_field_is_named(field: str, value: object) -> None:
 def test_all_missing_fields_are_reported_at_once() -> None:
     errors = _errors(project_name="", buyer_name="", total_amount=None)
     assert {"project_name", "buyer_name", "total_amount"} <= set(errors)
+
+
+def test_today_is_the_date_in_china_whatever_the_servers_zone() -> None:
+    china_today = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date()
+    signed = china_today.isoformat()
+    assert parse_contract(contract_body(signed_on=signed, valid_from=signed)).signed_on == china_today
+    tomorrow = (china_today + dt.timedelta(days=1)).isoformat()
+    with pytest.raises(ValidationError) as info:
+        parse_contract(contract_body(signed_on=tomorrow, valid_from=tomorrow))
+    assert set(info.value.errors) == {"signed_on"}
