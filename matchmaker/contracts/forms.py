@@ -8,25 +8,37 @@ exactly the same input, with the same Chinese messages.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 
 from matchmaker.listings.forms import choices
-from matchmaker.services.contract_input import FIELDS, LABELS
+from matchmaker.services.contract_input import FIELDS, LABELS, REQUIRED
 from models.enums import CONTRACT_TYPE_LABELS, IP_TYPE_LABELS, PARTY_NATURE_LABELS, TECH_FIELDS
+
+
+class MarkRequired:
+    """Marks a field as required for the page (the asterisk); ``parse_contract`` does the checking."""
+
+    field_flags: ClassVar[dict[str, bool]] = {"required": True}
+
+    def __call__(self, form: FlaskForm, field: Any) -> None:
+        """Accept anything: the service refuses a missing value with its own message."""
+
+
+def _marks(name: str) -> list[MarkRequired]:
+    return [MarkRequired()] if name in REQUIRED else []
 
 
 def _select(name: str, options: Mapping[str, str] | tuple[str, ...]) -> SelectField:
     pairs = options.items() if isinstance(options, Mapping) else ((v, v) for v in options)
-    return SelectField(
-        LABELS[name], choices=choices([("", f"— 请选择{LABELS[name]} —"), *pairs]), validate_choice=False
-    )
+    placeholder = ("", f"— 请选择{LABELS[name]} —")
+    return SelectField(LABELS[name], _marks(name), choices=choices([placeholder, *pairs]), validate_choice=False)
 
 
 def _text(name: str, **render_kw: Any) -> StringField:
-    return StringField(LABELS[name], render_kw=render_kw or None)
+    return StringField(LABELS[name], _marks(name), render_kw=render_kw or None)
 
 
 def parse_version(text: str | None) -> int | None:

@@ -16,6 +16,7 @@ from matchmaker.auth.current import current_actor
 from matchmaker.deals.forms import NewDealForm, StageForm, parse_id
 from matchmaker.listings.forms import choices
 from matchmaker.policy import Obj, Verb, allowed
+from matchmaker.services.contract_queries import deal_contracts
 from matchmaker.services.deal_board import STUCK_AFTER_DAYS, days_in_stage, deal_board
 from matchmaker.services.deals import (
     TRANSITIONS,
@@ -30,7 +31,7 @@ from matchmaker.services.errors import ServiceError, ValidationError
 from matchmaker.web import commit_conflicts, error_messages, errors_on_form, http_errors, runtime
 from models import MatchProposal
 from models.base import utcnow
-from models.enums import DEAL_STAGE_LABELS, DealStage
+from models.enums import CONTRACT_STATUS_LABELS, DEAL_STAGE_LABELS, DealStage
 
 bp = Blueprint("deals", __name__, url_prefix="/deals")
 
@@ -43,6 +44,7 @@ STALE_DEAL = "该对接项目刚被他人修改，请刷新后重试"
 def _helpers() -> dict[str, Any]:
     return {
         "DEAL_STAGE_LABELS": DEAL_STAGE_LABELS,
+        "CONTRACT_STATUS_LABELS": CONTRACT_STATUS_LABELS,
         "STUCK_AFTER_DAYS": STUCK_AFTER_DAYS,
     }
 
@@ -117,7 +119,8 @@ def _render_detail(deal_id: int, form: StageForm, status: int = 200) -> tuple[st
         deal = load_deal(session, actor, deal_id)
         broker = broker_usernames(session, [deal]).get(deal.broker_id, "")
         can_stage = allowed(actor, Obj.DEAL, Verb.STAGE, deal_facts(deal, broker))
-        form.stage.choices = choices((s, DEAL_STAGE_LABELS[s]) for s in next_stages(deal.stage))
+        stages = next_stages(deal.stage)
+        form.stage.choices = choices([("", "— 请选择 —"), *((s, DEAL_STAGE_LABELS[s]) for s in stages)])
         form.version.data = str(deal.version)  # after a conflict the page shows, and guards, the current state
         proposal = session.get(MatchProposal, deal.proposal_id) if deal.proposal_id else None
         page = render_template(
@@ -126,7 +129,8 @@ def _render_detail(deal_id: int, form: StageForm, status: int = 200) -> tuple[st
             broker=broker,
             days=days_in_stage(deal.stage_since, utcnow()),
             proposal=proposal,
-            form=form if can_stage and form.stage.choices else None,
+            form=form if can_stage and stages else None,
+            contracts=deal_contracts(session, actor, deal.id),
             contract_link=deal.stage == DealStage.SIGNED
             and CONTRACT_ENDPOINT in current_app.view_functions
             and allowed(actor, Obj.CONTRACT, Verb.CREATE),

@@ -18,7 +18,7 @@ from matchmaker.services.deals import load_deal
 from matchmaker.services.errors import ConflictError, NotFoundError, PermissionDeniedError
 from matchmaker.services.workflow import Page
 from models import Contract, Deal, Organization
-from models.enums import ContractStatus, OrganizationKind, PartyNature
+from models.enums import IP_TYPE_LABELS, ContractStatus, OrganizationKind, PartyNature
 
 # 买方/卖方性质 from the kind of organisation a deal's need or achievement belongs to.
 NATURE_BY_KIND: dict[str, str] = {
@@ -79,11 +79,27 @@ def visible_deal(session: Session, actor: Actor, deal_id: int | None) -> Deal | 
         return None
 
 
+def deal_contracts(session: Session, actor: Actor, deal_id: int) -> list[Contract]:
+    """The contracts of a deal that ``actor`` may see, amendments included, oldest first."""
+    stmt = select(Contract).where(Contract.deal_id == deal_id, visible_contracts_clause(actor)).order_by(Contract.id)
+    return list(session.scalars(stmt))
+
+
 def _party(organization: Organization | None, fallback_region: str | None) -> tuple[str, str, str]:
     if organization is None:
         return "", fallback_region or "", ""
     region = organization.region_code or fallback_region or ""
     return organization.name, region, NATURE_BY_KIND.get(organization.kind, "")
+
+
+def _ip_type(text: str) -> str:
+    """An achievement's IP type (a code or its Chinese label) as a contract's ``ip_type`` code, or ""."""
+    value = (text or "").strip()
+    if not value or value in IP_TYPE_LABELS:
+        return value
+    exact = next((code for code, label in IP_TYPE_LABELS.items() if label == value), "")
+    # Listings use the short names ("实用新型", "软件著作权") of the registration form's types.
+    return exact or next((code for code, label in IP_TYPE_LABELS.items() if value in label), "")
 
 
 def deal_prefill(session: Session, actor: Actor, deal_id: int) -> dict[str, str]:
@@ -105,6 +121,7 @@ def deal_prefill(session: Session, actor: Actor, deal_id: int) -> dict[str, str]
         "seller_region_code": seller[1],
         "seller_nature": seller[2],
         "tech_field": (achievement.tech_field if achievement else "") or "",
+        "ip_type": _ip_type(achievement.ip_type if achievement else ""),
         "deal_id": str(deal.id),
     }
 

@@ -132,6 +132,8 @@ def move_deal(
     deal = load_deal(session, actor, deal_id, Verb.STAGE)
     if expected_version is not None and deal.version != expected_version:
         raise ConflictError("该对接项目已被他人修改，请刷新后重试", "version")
+    if not stage:
+        raise ValidationError({"stage": "请选择要转到的阶段"})
     if stage not in TRANSITIONS:
         raise ValidationError({"stage": f"未知的阶段：{stage}"})
     if stage == DealStage.REGISTERED:

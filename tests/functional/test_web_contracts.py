@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from matchmaker.policy import Actor
 from matchmaker.services.accounts import create_user
+from matchmaker.services.contract_input import REQUIRED
 from matchmaker.services.deals import DealInput, move_deal, open_deal
 from models import Achievement, Contract, Deal, Need, Organization, User
 from tests.factories import contract_body
@@ -19,6 +20,15 @@ from tests.webclient import WebClient
 
 SIGNED = (dt.date.today() - dt.timedelta(days=30)).isoformat()
 CONTRACT_FORM = contract_body(signed_on=SIGNED, valid_from=SIGNED, valid_to="2030-12-31")
+# The demo achievements' IP types (short names) as the registration form's codes.
+IP_CODES = {
+    "发明专利": "invention_patent",
+    "实用新型": "utility_model",
+    "技术秘密": "trade_secret",
+    "植物新品种": "plant_variety",
+    "软件著作权": "software_copyright",
+    "": "",
+}
 NUMBER = re.compile(r'data-testid="registration-number">(\d+)<')
 
 
@@ -291,17 +301,21 @@ def test_the_form_is_prefilled_from_a_signed_deal(app: Flask, web: WebClient) ->
             "seller_region_code": achievement_org.region_code or deal.achievement.region_code or "",
             "seller_nature": "university",
             "tech_field": deal.achievement.tech_field,
+            "ip_type": IP_CODES[deal.achievement.ip_type],
             "deal_id": str(deal_id),
         }
     web.login("broker")
     page = web.text(f"/contracts/new?deal_id={deal_id}")
     assert 'data-testid="from-deal"' in page
     assert {name: _value(page, name) for name in expected} == expected
+    assert page.count('<span class="text-danger">*</span>') == len(REQUIRED)  # every required field is marked
     values = {**{k: v for k, v in CONTRACT_FORM.items() if k not in expected}, **expected}
     contract_id = submit(web, **values)
     stored = contract_row(app, contract_id)
     assert stored.deal_id == deal_id and stored.buyer_name == expected["buyer_name"]
     assert f'href="/deals/{deal_id}"' in web.text(f"/contracts/{contract_id}")
+    deal_page = web.text(f"/deals/{deal_id}")  # and the deal links back to its contract
+    assert f'href="/contracts/{contract_id}"' in deal_page.split('data-testid="deal-contracts"', 1)[1]
     for bad in ("999999", "abc", "9" * 30):
         assert web.get(f"/contracts/new?deal_id={bad}").status_code == 404
     web.logout()

@@ -134,6 +134,10 @@ def test_an_illegal_move_is_refused_and_changes_nothing(app: Flask, web: WebClie
     page = web.text(f"/deals/{deal_id}")
     offered = re.findall(r'<option[^>]*value="(\w+)"', page.split('data-testid="stage-form"', 1)[1])
     assert offered == ["contacted", "closed"]
+    select = page.split('data-testid="stage-form"', 1)[1].split("</select>", 1)[0]
+    assert '<option value="">— 请选择 —</option>' in select and "selected" not in select  # not even 已关闭
+    unchosen = move(web, deal_id, "")
+    assert unchosen.status_code == 422 and "请选择要转到的阶段" in unchosen.get_data(as_text=True)
     crafted = move(web, deal_id, "signed", "跳过洽谈")
     assert crafted.status_code == 409
     assert "不能从“已推荐”转到“已签约”" in crafted.get_data(as_text=True)
