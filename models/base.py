@@ -20,6 +20,8 @@ NAMING_CONVENTION = {
 }
 
 FEN = Decimal("0.01")
+# Ids are 32-bit integers in the database: a larger id names nothing (and must not reach SQL).
+MAX_ID = 2**31 - 1
 # China Standard Time (no daylight saving): registration years and statistics periods are local dates.
 CHINA_TZ = dt.timezone(dt.timedelta(hours=8), "CST")
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any, TypeVar
 
 from flask import g, jsonify, request
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
@@ -18,12 +20,12 @@ from matchmaker.policy import Actor
 from matchmaker.services.errors import ConflictError, NotFoundError, ServiceError, ValidationError
 from matchmaker.services.sessions import user_for_token
 from matchmaker.services.workflow import actor_for
-from matchmaker.web import runtime
+from matchmaker.web import DUPLICATE, runtime
+from models.base import MAX_ID
 
+logger = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])
 TOKEN_KIND = "api"
-# Ids are 32-bit integers in the database: a larger id in a URL names nothing (and must not reach SQL).
-MAX_ID = 2**31 - 1
 
 
 class ApiError(ServiceError):
@@ -192,6 +194,12 @@ def _error(status: int, message: str, field: str | None, errors: dict[str, str] 
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
     return response
+
+
+def duplicate_error(exc: IntegrityError) -> Response:
+    """A unique or check constraint refused a write (two requests raced for the same row): 409."""
+    logger.warning("API write refused by a database constraint: %s", exc.orig)
+    return _error(409, DUPLICATE, None)
 
 
 def service_error(exc: ServiceError) -> Response:

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from matchmaker.services.errors import ValidationError
-from models.base import CHINA_TZ
+from models.base import CHINA_TZ, MAX_ID
 from models.enums import TECH_FIELDS, ContractType, IpType, PartyNature
 
 FIELDS = (
@@ -54,8 +54,12 @@ LABELS = {
     "valid_to": "有效期止",
     "deal_id": "对接项目",
 }
-_AMOUNT = re.compile(r"^(0|[1-9]\d{0,12})(\.\d{1,2})?$")
-_REGION = re.compile(r"^\d{6}$")
+# ASCII digits only: ``\d`` and ``Decimal`` would also take Arabic-Indic or full-width digits.
+_AMOUNT = re.compile(r"(0|[1-9][0-9]{0,12})(\.[0-9]{1,2})?")
+_REGION = re.compile(r"[0-9]{6}")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# Contract dates outside these years are typing errors (registration in China began in the 1980s).
+FIRST_YEAR, LAST_YEAR = 1980, 2100
 MAX_TEXT = 200
 _CHOICES: dict[str, tuple[str, ...]] = {
     "contract_type": tuple(ContractType),
@@ -98,7 +102,7 @@ def parse_amount(raw: object, field: str, errors: dict[str, str]) -> Decimal | N
         errors[field] = f'{LABELS[field]}须为字符串形式的金额（元，最多两位小数），例如 "125000.00"'
         return None
     text = raw.strip()
-    if not _AMOUNT.match(text):
+    if not _AMOUNT.fullmatch(text):
         errors[field] = f"{LABELS[field]}格式不正确：{raw!r}（元，最多两位小数，不含符号和千分位）"
         return None
     return Decimal(text)
@@ -110,11 +114,17 @@ def _date(raw: object, field: str, errors: dict[str, str]) -> dt.date | None:
     if not isinstance(raw, str):
         errors[field] = f"{LABELS[field]}须为 YYYY-MM-DD 格式的日期"
         return None
+    text = raw.strip()
     try:
-        return dt.date.fromisoformat(raw.strip())
+        value = dt.date.fromisoformat(text) if _DATE.fullmatch(text) else None
     except ValueError:
+        value = None
+    if value is None:
         errors[field] = f"{LABELS[field]}不是有效日期：{raw!r}（YYYY-MM-DD）"
-        return None
+    elif not FIRST_YEAR <= value.year <= LAST_YEAR:
+        errors[field] = f"{LABELS[field]}须在 {FIRST_YEAR} 年至 {LAST_YEAR} 年之间：{raw!r}"
+        value = None
+    return value
 
 
 def _text(raw: object, field: str, errors: dict[str, str]) -> str:
@@ -129,6 +139,16 @@ def _text(raw: object, field: str, errors: dict[str, str]) -> str:
     elif len(text) > MAX_TEXT:
         errors[field] = f"{LABELS[field]}不超过 {MAX_TEXT} 字"
     return text
+
+
+def _deal_id(raw: object, errors: dict[str, str]) -> int | None:
+    if raw in ("", None):
+        return None
+    text = str(raw).strip() if isinstance(raw, int | str) and not isinstance(raw, bool) else ""
+    if not (text.isascii() and text.isdigit() and 1 <= int(text) <= MAX_ID):
+        errors["deal_id"] = "对接项目编号须为正整数"
+        return None
+    return int(text)
 
 
 def parse_contract(data: Mapping[str, Any], *, today: dt.date | None = None) -> ContractInput:
@@ -149,7 +169,7 @@ def parse_contract(data: Mapping[str, Any], *, today: dt.date | None = None) -> 
         if texts[name] and texts[name] not in choices and name not in errors:
             errors[name] = f"{LABELS[name]}不是可选值：{texts[name]!r}"
     for name in ("buyer_region_code", "seller_region_code"):
-        if texts[name] and not _REGION.match(texts[name]) and name not in errors:
+        if texts[name] and not _REGION.fullmatch(texts[name]) and name not in errors:
             errors[name] = f"{LABELS[name]}须为 6 位数字（GB/T 2260）"
     total = parse_amount(data.get("total_amount"), "total_amount", errors)
     tech = parse_amount(data.get("tech_transaction_amount"), "tech_transaction_amount", errors)
@@ -166,15 +186,7 @@ def parse_contract(data: Mapping[str, Any], *, today: dt.date | None = None) -> 
     valid_to = _date(data.get("valid_to"), "valid_to", errors)
     if valid_from and valid_to and valid_from > valid_to:
         errors["valid_to"] = "有效期止不能早于有效期起"
-    deal_id = data.get("deal_id")
-    if deal_id in ("", None):
-        deal_id = None
-    elif isinstance(deal_id, bool) or not (
-        isinstance(deal_id, int) or (isinstance(deal_id, str) and deal_id.isdigit())
-    ):
-        errors["deal_id"] = "对接项目编号须为正整数"
-    else:
-        deal_id = int(deal_id)
+    deal_id = _deal_id(data.get("deal_id"), errors)
     if errors:
         raise ValidationError(errors)
     assert total is not None and tech is not None and signed_on is not None

@@ -27,8 +27,12 @@ def test_a_valid_body_parses_to_exact_decimals() -> None:
     assert data.signed_on == dt.date(2026, 10, 8) and data.deal_id is None
 
 
+NON_ASCII_DIGITS = ["1\u0660\u0660", "1\uff12\uff13", "\uff11\uff12\uff13", "1.\u0665"]  # Arabic-Indic, full-width
+
+
 @pytest.mark.parametrize(
-    "amount", [1250000.5, 1250000, "1,250,000", "1e6", "-5", "+5", "1.005", "", " ", "01", "1.", None]
+    "amount",
+    [1250000.5, 1250000, "1,250,000", "1e6", "-5", "+5", "1.005", "", " ", "01", "1.", None, *NON_ASCII_DIGITS],
 )
 def test_amounts_must_be_plain_yuan_strings(amount: object) -> None:
     assert "total_amount" in _errors(total_amount=amount)
@@ -54,8 +58,19 @@ def test_tech_amount_cannot_exceed_total() -> None:
         ("valid_to", "2026-01-01"),
         ("project_name", "名" * 201),
         ("project_name", "带\x00控制字符"),
+        ("buyer_region_code", "\uff11\uff14\uff10\uff16\uff18\uff11"),  # full-width digits
+        ("signed_on", "2026-W01-1"),  # ISO week date
+        ("signed_on", "20261008"),  # basic format
+        ("signed_on", "0001-01-01"),
+        ("valid_to", "2101-01-01"),
         ("deal_id", "abc"),
         ("deal_id", True),
+        ("deal_id", "\u00b2"),  # superscript two: isdigit() but not a number
+        ("deal_id", 10**20),
+        ("deal_id", str(2**31)),
+        ("deal_id", -1),
+        ("deal_id", 0),
+        ("deal_id", 1.0),
         ("colour", "red"),
     ],
 )
