@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, Money, TimestampMixin, UTCDateTime
@@ -14,6 +14,8 @@ from models.enums import ContractStatus
 
 # Contracts of this total (yuan) or more need a second bureau reviewer before registration.
 SECOND_REVIEW_THRESHOLD = Decimal("5000000.00")
+# An original contract (not an amendment) of a deal that waits for registration.
+OPEN_SUBMISSION = "status = 'submitted' AND amends_id IS NULL AND deal_id IS NOT NULL"
 
 
 class Contract(TimestampMixin, Base):
@@ -25,6 +27,14 @@ class Contract(TimestampMixin, Base):
         CheckConstraint("tech_transaction_amount <= total_amount", name="tech_amount_within_total"),
         CheckConstraint("tech_transaction_amount >= 0", name="tech_amount_not_negative"),
         CheckConstraint("valid_to IS NULL OR valid_from IS NULL OR valid_from <= valid_to", name="validity_order"),
+        # A deal has at most one contract waiting for registration (a double submit cannot count twice).
+        Index(
+            "uq_contracts_deal_submitted",
+            "deal_id",
+            unique=True,
+            sqlite_where=text(OPEN_SUBMISSION),
+            postgresql_where=text(OPEN_SUBMISSION),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

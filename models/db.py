@@ -30,3 +30,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     """A session factory bound to ``engine`` that keeps objects usable after commit."""
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def begin_write(session: Session) -> None:
+    """Start the transaction as a writer on SQLite (``BEGIN IMMEDIATE``), so that concurrent
+    registrations wait for each other instead of failing on a read lock upgrade; no-op elsewhere."""
+    connection = session.connection()
+    if connection.dialect.name == "sqlite" and not connection.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

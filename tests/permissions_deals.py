@@ -410,7 +410,11 @@ def _endpoints(web: bool) -> dict[tuple[str, str], tuple[Endpoint, ...]]:
     def amendment(call: Call) -> dict[str, Any]:
         target = target_of(call)
         fields: dict[str, Any] = {
-            **contract_fields(call.refs, project_name=f"权限矩阵测试：变更的技术合同（{target.id}）"),
+            **contract_fields(
+                call.refs,
+                project_name=f"权限矩阵测试：变更的技术合同（{target.id}）",
+                seller_region_code=str(target.facts.region_codes[0]),  # an amendment stays with its office
+            ),
             "amendment_reason": AMENDMENT_REASON,
         }
         return {**fields, "version": wire(target.version)} if web else fields

@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import Blueprint
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from matchmaker.api import auth, contracts, deals, listings, proposals, search, stats
-from matchmaker.api.common import http_error, service_error
+from matchmaker.api.common import duplicate_error, http_error, service_error
 from matchmaker.api.openapi import openapi_json
 from matchmaker.services.errors import ServiceError
 from models.enums import ListingKind
@@ -21,6 +22,7 @@ from models.enums import ListingKind
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 bp.register_error_handler(ServiceError, service_error)
 bp.register_error_handler(HTTPException, http_error)
+bp.register_error_handler(IntegrityError, duplicate_error)
 
 bp.add_url_rule("/auth/token", "token", auth.issue_token, methods=["POST"])
 bp.add_url_rule("/auth/logout", "logout", auth.logout, methods=["POST"])

@@ -38,11 +38,11 @@ from matchmaker.importing.readers import SourceTable, read_table
 from matchmaker.importing.validate import RowIssue
 from matchmaker.runtime import Runtime
 from matchmaker.services.contract_input import FIELDS, LABELS, ContractInput, parse_contract
-from matchmaker.services.contracts import begin_write
 from matchmaker.services.errors import ServiceError, ValidationError
 from matchmaker.services.imports import ImportAborted, ImportReport
 from models import Contract, Organization, Region, RegistrationSequence, record_audit
 from models.base import CHINA_TZ
+from models.db import begin_write
 from models.enums import CONTRACT_TYPE_LABELS, IP_TYPE_LABELS, PARTY_NATURE_LABELS, ContractStatus
 
 IMPORTER = "import"  # submitted_by and registered_by of imported contracts

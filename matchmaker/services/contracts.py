@@ -19,22 +19,15 @@ from sqlalchemy.orm import Session
 
 from matchmaker.policy import POLICY, Actor, Facts, Obj, Rule, Verb, allowed, can_see, region_prefix
 from matchmaker.services.contract_input import ContractInput
-from matchmaker.services.deals import load_deal, mark_registered
+from matchmaker.services.deals import load_deal, mark_registered, mark_unregistered
 from matchmaker.services.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from models import Contract, Deal, Organization, Region, RegistrationSequence, User, record_audit
 from models.base import CHINA_TZ, utcnow
+from models.db import begin_write
 from models.enums import ContractStatus, DealStage, Role
 
 REASON_MAX = 2000
 SEQUENCE_MAX = 999_999
-
-
-def begin_write(session: Session) -> None:
-    """Start the transaction as a writer on SQLite (``BEGIN IMMEDIATE``), so that concurrent
-    registrations wait for each other instead of failing on a read lock upgrade; no-op elsewhere."""
-    connection = session.connection()
-    if connection.dialect.name == "sqlite" and not connection.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def contract_facts(session: Session, contract: Contract) -> Facts:
@@ -91,6 +84,11 @@ def _linked_deal(session: Session, actor: Actor, deal_id: int | None) -> Deal | 
         raise ValidationError({"deal_id": f"对接项目 {deal_id} 不存在"}) from None
     if deal.stage != DealStage.SIGNED:
         raise ConflictError("对接项目须处于“已签约”阶段才能提交合同登记", "deal_id")
+    waiting = select(Contract.id).where(
+        Contract.deal_id == deal.id, Contract.status == ContractStatus.SUBMITTED, Contract.amends_id.is_(None)
+    )
+    if session.scalar(waiting) is not None:
+        raise ConflictError("该对接项目已有待登记的合同，请勿重复提交", "deal_id")
     return deal
 
 
@@ -98,6 +96,7 @@ def submit_contract(session: Session, actor: Actor, data: ContractInput) -> Cont
     """Record a signed contract for registration (status ``submitted``)."""
     if not allowed(actor, Obj.CONTRACT, Verb.CREATE):
         raise PermissionDeniedError("您没有权限提交技术合同登记")
+    begin_write(session)  # the one-waiting-contract-per-deal check and the insert in one writer
     _check_regions(session, data)
     _linked_deal(session, actor, data.deal_id)
     contract = Contract(
@@ -161,6 +160,7 @@ def register_contract(
     _expect(contract, ContractStatus.SUBMITTED, expected_version)
     if not actor.jurisdiction_code:
         raise PermissionDeniedError("您的账户没有登记机构（管辖区域），不能登记合同")
+    original = _current_original(session, contract)
     before = contract.snapshot()
     now = utcnow()
     year = now.astimezone(CHINA_TZ).year  # the registration year as the bureau sees it
@@ -178,9 +178,7 @@ def register_contract(
     contract.office_code = actor.jurisdiction_code
     contract.registered_by, contract.registered_at = actor.username, now
     record_audit(session, actor.username, "contract.register", "contract", contract.id, before, contract.snapshot())
-    if contract.amends_id is not None:
-        original = session.get(Contract, contract.amends_id)
-        assert original is not None
+    if original is not None:
         original_before = original.snapshot()
         original.superseded_by_id = contract.id
         record_audit(
@@ -197,6 +195,21 @@ def register_contract(
         if deal is not None:
             mark_registered(session, deal, actor.username, contract.registration_number or "")
     return contract
+
+
+def _current_original(session: Session, contract: Contract) -> Contract | None:
+    """The registered, current record an amendment corrects (None for an original contract).
+
+    Raises ConflictError when the original was revoked or superseded after the amendment was
+    submitted: registering it then would bring a revoked contract back into the statistics.
+    """
+    if contract.amends_id is None:
+        return None
+    original = session.get(Contract, contract.amends_id)
+    assert original is not None
+    if original.status != ContractStatus.REGISTERED or original.superseded_by_id is not None:
+        raise ConflictError("原合同已撤销登记或已被其他变更取代，该变更不能登记", "status")
+    return original
 
 
 def reject_contract(
@@ -227,11 +240,41 @@ def revoke_contract(
     contract.revoked_by, contract.revoked_at = actor.username, utcnow()
     contract.revocation_reason = text
     record_audit(session, actor.username, "contract.revoke", "contract", contract.id, before, contract.snapshot())
+    _reject_pending_amendments(session, actor, contract, text)
+    _release_deal(session, actor, contract, text)
     return contract
+
+
+def _reject_pending_amendments(session: Session, actor: Actor, contract: Contract, reason: str) -> None:
+    """Amendments still waiting for registration of a revoked contract are refused with the reason."""
+    pending = session.scalars(
+        select(Contract).where(Contract.amends_id == contract.id, Contract.status == ContractStatus.SUBMITTED)
+    )
+    for amendment in pending:
+        before = amendment.snapshot()
+        amendment.status = ContractStatus.REJECTED
+        amendment.rejection_reason = f"原合同已撤销登记：{reason}"[:REASON_MAX]
+        record_audit(session, actor.username, "contract.reject", "contract", amendment.id, before, amendment.snapshot())
+
+
+def _release_deal(session: Session, actor: Actor, contract: Contract, reason: str) -> None:
+    """The deal of a revoked contract is signed again unless another registration of it still stands."""
+    if contract.deal_id is None:
+        return
+    deal = session.get(Deal, contract.deal_id)
+    standing = select(Contract.id).where(
+        Contract.deal_id == contract.deal_id,
+        Contract.status == ContractStatus.REGISTERED,
+        Contract.superseded_by_id.is_(None),
+        Contract.id != contract.id,
+    )
+    if deal is not None and session.scalar(standing) is None:
+        mark_unregistered(session, deal, actor.username, contract.registration_number or "", reason)
 
 
 def amend_contract(session: Session, actor: Actor, contract_id: int, data: ContractInput, reason: str) -> Contract:
     """Submit a correction of a registered, current contract; the original stays as it was."""
+    begin_write(session)  # the pending check and the next amendment number in one writer
     original = load_contract(session, actor, contract_id, Verb.AMEND)
     _expect(original, ContractStatus.REGISTERED, None)
     if original.superseded_by_id is not None:
@@ -244,6 +287,11 @@ def amend_contract(session: Session, actor: Actor, contract_id: int, data: Contr
     if pending:
         raise ConflictError("该合同已有待登记的变更", "status")
     _check_regions(session, data)
+    office = original.office_code or ""
+    if office and not data.seller_region_code.startswith(region_prefix(office)):
+        raise ValidationError(
+            {"seller_region_code": f"变更不能把卖方移出原登记机构（{office}）的管辖区域；请撤销后重新登记"}
+        )
     last = session.scalar(
         select(func.max(Contract.amendment_no)).where(Contract.registration_number == original.registration_number)
     )

@@ -15,9 +15,12 @@ from sqlalchemy.orm import Session, selectinload
 
 from matchmaker.policy import POLICY, Actor, Facts, Obj, Rule, Verb, allowed, can_see, region_prefix
 from matchmaker.services.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
+from matchmaker.services.proposals import load_proposal
+from matchmaker.services.workflow import load_listing
 from models import Achievement, Deal, DealEvent, MatchProposal, Need, User, record_audit
 from models.base import utcnow
-from models.enums import DEAL_STAGE_LABELS, DealStage, ProposalStatus, Role
+from models.db import begin_write
+from models.enums import DEAL_STAGE_LABELS, DealStage, ListingKind, ProposalStatus, Role
 
 # The stages a broker may move a deal to from each stage (``registered`` comes from registration).
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -76,26 +79,45 @@ def _broker(session: Session, actor: Actor) -> User:
     return user
 
 
+def _visible_proposal(session: Session, actor: Actor, proposal_id: int | None) -> MatchProposal | None:
+    """The proposal a deal is opened from: visible to the actor, not declined, without a deal yet."""
+    if proposal_id is None:
+        return None
+    try:
+        proposal = load_proposal(session, actor, proposal_id).proposal
+    except NotFoundError:
+        raise ValidationError({"proposal_id": f"匹配推荐 {proposal_id} 不存在"}) from None
+    if proposal.status == ProposalStatus.DECLINED:
+        raise ConflictError("该匹配推荐已被拒绝，不能建立对接项目", "proposal_id")
+    if session.scalar(select(Deal.id).where(Deal.proposal_id == proposal.id)) is not None:
+        raise ConflictError("该匹配推荐已经创建过对接项目", "proposal_id")
+    return proposal
+
+
+def _visible_listing(session: Session, actor: Actor, kind: str, listing_id: int | None) -> Need | Achievement | None:
+    """A need or achievement the actor may see (a draft of someone else's is "not found")."""
+    if listing_id is None:
+        return None
+    try:
+        listing = load_listing(session, actor, kind, listing_id)
+    except NotFoundError:
+        label = "需求" if kind == ListingKind.NEED else "成果"
+        raise ValidationError({f"{kind}_id": f"{label} {listing_id} 不存在"}) from None
+    assert isinstance(listing, Need | Achievement)
+    return listing
+
+
 def open_deal(session: Session, actor: Actor, data: DealInput) -> Deal:
     """Open a deal in stage ``recommended``; from a proposal it takes the proposal's pair and marks it converted."""
     if not allowed(actor, Obj.DEAL, Verb.CREATE):
         raise PermissionDeniedError("只有技术经理人可以创建对接项目")
+    begin_write(session)  # one deal per proposal: the check and the insert in one writer on SQLite
     broker = _broker(session, actor)
-    need_id, achievement_id = data.need_id, data.achievement_id
-    proposal: MatchProposal | None = None
-    if data.proposal_id is not None:
-        proposal = session.get(MatchProposal, data.proposal_id)
-        if proposal is None:
-            raise ValidationError({"proposal_id": f"匹配推荐 {data.proposal_id} 不存在"})
-        if session.scalar(select(Deal.id).where(Deal.proposal_id == proposal.id)) is not None:
-            raise ConflictError("该匹配推荐已经创建过对接项目", "proposal_id")
-        need_id, achievement_id = proposal.need_id, proposal.achievement_id
-    need = session.get(Need, need_id) if need_id is not None else None
-    achievement = session.get(Achievement, achievement_id) if achievement_id is not None else None
-    if need_id is not None and need is None:
-        raise ValidationError({"need_id": f"需求 {need_id} 不存在"})
-    if achievement_id is not None and achievement is None:
-        raise ValidationError({"achievement_id": f"成果 {achievement_id} 不存在"})
+    proposal = _visible_proposal(session, actor, data.proposal_id)
+    need_id = proposal.need_id if proposal else data.need_id
+    achievement_id = proposal.achievement_id if proposal else data.achievement_id
+    need = _visible_listing(session, actor, ListingKind.NEED, need_id)
+    achievement = _visible_listing(session, actor, ListingKind.ACHIEVEMENT, achievement_id)
     if need is None and achievement is None:
         raise ValidationError({"need_id": "请选择匹配推荐，或至少选择一项需求或成果"})
     title = (data.title or "").strip() or " × ".join(x.title for x in (need, achievement) if x is not None)[:200]
@@ -119,9 +141,13 @@ def open_deal(session: Session, actor: Actor, data: DealInput) -> Deal:
     session.add(deal)
     session.flush()
     deal.events.append(DealEvent(actor=actor.username, from_stage=None, to_stage=DealStage.RECOMMENDED, note=data.note))
-    if proposal is not None:
-        proposal.status = ProposalStatus.CONVERTED
     record_audit(session, actor.username, "deal.open", "deal", deal.id, None, deal.snapshot())
+    if proposal is not None:
+        before = {"status": proposal.status}
+        proposal.status = ProposalStatus.CONVERTED
+        record_audit(
+            session, actor.username, "proposal.convert", "proposal", proposal.id, before, {"status": proposal.status}
+        )
     return deal
 
 
@@ -164,6 +190,15 @@ def mark_registered(session: Session, deal: Deal, actor: str, registration_numbe
     if deal.stage in (DealStage.REGISTERED, DealStage.CLOSED):
         return
     _set_stage(session, deal, DealStage.REGISTERED, actor, f"合同已登记，登记编号 {registration_number}")
+
+
+def mark_unregistered(session: Session, deal: Deal, actor: str, registration_number: str, reason: str) -> None:
+    """Called when the deal's registered contract is revoked: the deal is ``signed`` again, so a
+    corrected contract can be submitted; the event keeps the number and the reason."""
+    if deal.stage != DealStage.REGISTERED:
+        return
+    note = f"合同登记已撤销（登记编号 {registration_number}）：{reason}"[:NOTE_MAX]
+    _set_stage(session, deal, DealStage.SIGNED, actor, note)
 
 
 # ---------------------------------------------------------------- lists (for the API and the views)

@@ -29,7 +29,7 @@ from matchmaker.services.deals import TRANSITIONS, DealInput, move_deal, open_de
 from matchmaker.services.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from matchmaker.services.organizations import get_or_create_organization
 from models import AuditEvent, Contract, Deal, Need
-from models.enums import ContractStatus, DealStage
+from models.enums import ContractStatus, DealStage, ListingStatus
 from tests.factories import contract_body
 
 BROKER = Actor("broker1", "broker")
@@ -49,7 +49,9 @@ def _users(runtime: Runtime) -> None:
                 role=str(actor.role),
                 jurisdiction_code=actor.jurisdiction_code,
             )
-        session.add(Need(external_id="N1", title="煤矸石综合利用", region_code="140681", organization_id=org.id))
+        need = Need(external_id="N1", title="煤矸石综合利用", region_code="140681", organization_id=org.id)
+        session.add(need)
+        need.status = ListingStatus.PUBLISHED
         session.commit()
 
 

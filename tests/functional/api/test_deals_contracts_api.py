@@ -12,9 +12,11 @@ import pytest
 from flask import Flask
 from openapi_schema_validator import OAS31Validator, oas31_format_checker
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
+from matchmaker.services import contracts as contracts_service
 from matchmaker.services.accounts import create_user
-from models import Contract, Deal, MatchProposal, Organization, User
+from models import Contract, Deal, MatchProposal, Need, Organization, User
 from tests.factories import contract_body
 from tests.functional.api.helpers import ApiClient, assert_error, published_need_with_proposals, runtime_of
 
@@ -192,6 +194,42 @@ def test_only_brokers_open_deals_and_the_body_is_checked(api: Api, app: Flask) -
     assert_error(broker.post("/deals", {"proposal_id": proposal_ids[0], "region_code": "999999"}), 422, "region_code")
     broker.post("/deals", {"proposal_id": proposal_ids[0]})
     assert_error(broker.post("/deals", {"proposal_id": proposal_ids[0]}), 409, "proposal_id")
+
+
+def test_a_broker_cannot_open_a_deal_on_an_unpublished_need(api: Api, app: Flask) -> None:
+    with runtime_of(app).session_factory() as session:
+        draft = session.scalar(select(Need).where(Need.status != "published", Need.organization_id.is_not(None)))
+        assert draft is not None, "the demo data has needs waiting for review"
+        draft_id, title = draft.id, draft.title
+    response = api("broker").post("/deals", {"need_id": draft_id})
+    error = assert_error(response, 422, "need_id")
+    assert title not in response.get_data(as_text=True) and "不存在" in error["errors"]["need_id"]
+
+
+@pytest.mark.parametrize("deal_id", ["\u00b2", 10**20, "99999999999999999999", -3])
+def test_odd_deal_ids_are_a_422_not_a_500(api: Api, app: Flask, deal_id: object) -> None:
+    assert_error(api("broker").post("/contracts", body(app, deal_id=deal_id)), 422, "deal_id")
+
+
+def test_a_double_submit_for_one_deal_is_a_409(api: Api, app: Flask) -> None:
+    broker = api("broker")
+    deal = move(broker, open_deal(app, broker), "contacted", "negotiating", "signed")
+    submit(broker, body(app, deal_id=deal["id"]))
+    assert_error(broker.post("/contracts", body(app, deal_id=deal["id"])), 409, "deal_id")
+
+
+def test_a_database_constraint_race_is_a_409_not_a_500(api: Api, app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two requests that pass the service's checks together meet a unique index; the loser gets a 409.
+    (The race itself is reproduced on PostgreSQL in test_deal_contract_integrity; here only the mapping.)"""
+    broker = api("broker")
+    contract = submit(broker, body(app))
+
+    def collide(*_args: object, **_kwargs: object) -> None:
+        raise IntegrityError("INSERT INTO contracts …", {}, Exception("UNIQUE constraint failed"))
+
+    monkeypatch.setattr(contracts_service, "register_contract", collide)
+    error = assert_error(api("bureau").post(f"/contracts/{contract['id']}/register", {}), 409)
+    assert "冲突" in error["message"]
 
 
 def test_only_the_bureau_of_the_sellers_region_registers(api: Api, app: Flask) -> None:
