@@ -94,7 +94,11 @@ class ContractSide:
 
 @dataclass(frozen=True)
 class Funnel:
-    """Proposals → deals opened from proposals → registered contracts linked to deals, in the period."""
+    """Proposals → deals opened from proposals → registered contracts of such deals, in the period.
+
+    Every step counts the same population (deals opened by hand and their contracts are left
+    out), so a conversion rate never exceeds what its step allows.
+    """
 
     proposals: int
     deals: int
@@ -105,7 +109,7 @@ class Funnel:
         steps = [
             ("匹配推荐", self.proposals, None),
             ("由推荐建立的对接项目", self.deals, _ratio(self.deals, self.proposals)),
-            ("对接项目登记的技术合同", self.contracts, _ratio(self.contracts, self.deals)),
+            ("由推荐促成的登记合同", self.contracts, _ratio(self.contracts, self.deals)),
         ]
         return [{"环节": name, "数量": count, "转化率": rate} for name, count, rate in steps]
 
@@ -153,8 +157,8 @@ class RegionStats:
     def overview_rows(self) -> list[Row]:
         """The headline counts and sums."""
         items: list[tuple[str, int | Decimal]] = [
-            ("新发布技术需求（项）", self.needs_posted),
-            ("新发布科技成果（项）", self.achievements_posted),
+            ("新增技术需求（项，不含草稿）", self.needs_posted),
+            ("新增科技成果（项，不含草稿）", self.achievements_posted),
             ("新增匹配推荐（条）", self.proposals_created),
             ("新建对接项目（个）", self.deals_opened),
         ]
@@ -272,10 +276,11 @@ def region_statistics(session: Session, region_code: str, date_from: dt.date, da
 
     Raises ValidationError for an unknown region or a period ending before it starts. Listings
     count when created in the period and no longer drafts; deals by their current stage are those
-    opened in the period; the funnel counts each step in the period (contracts by the deal's
-    region); lead times are medians over first proposals (need's region) and registered contracts
-    linked to a need through their deal, of the period; targets are those of ``region_code`` for the
-    years the period touches, with the seller-side progress of each whole calendar year.
+    opened in the period; the funnel counts each step in the period (contracts of deals opened
+    from proposals, by the deal's region); lead times are medians over first proposals (need's
+    region) and registered contracts linked to a need through their deal, of the period; targets
+    are those of ``region_code`` for the years the period touches, with the seller-side progress of
+    each whole calendar year.
     """
     region = session.get(Region, region_code)
     if region is None:
@@ -301,7 +306,9 @@ def region_statistics(session: Session, region_code: str, date_from: dt.date, da
     deals_by_stage = {stage: int(stages.get(stage, 0)) for stage in stage_keys}
     from_proposals = select(func.count()).select_from(Deal).where(*deal_filter, Deal.proposal_id.is_not(None))
     deal_contracts = select(func.count()).select_from(Contract).join(Deal, Deal.id == Contract.deal_id)
-    deal_contracts = _registered_between(deal_contracts, start, end).where(_in(Deal.region_code, prefix))
+    deal_contracts = _registered_between(deal_contracts, start, end).where(
+        _in(Deal.region_code, prefix), Deal.proposal_id.is_not(None)
+    )
 
     first_at = func.min(MatchProposal.created_at).label("first_at")
     first = select(MatchProposal.need_id, first_at).group_by(MatchProposal.need_id).subquery()
