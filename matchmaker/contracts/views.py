@@ -19,6 +19,7 @@ from matchmaker.services.contract_input import LABELS, parse_contract
 from matchmaker.services.contract_queries import (
     MONEY_FIELDS,
     amendment_chain,
+    contract_history,
     deal_prefill,
     registration_queue,
     visible_deal,
@@ -133,6 +134,7 @@ def render_detail(contract_id: int, form: ActionForm | None = None, status: int 
             "contracts/detail.html",
             contract=contract,
             chain=amendment_chain(session, actor, contract),
+            history=contract_history(session, contract),
             deal=visible_deal(session, actor, contract.deal_id),
             can={verb.value: allowed(actor, Obj.CONTRACT, verb, facts) for verb in ACTION_VERBS},
             form=form,

@@ -6,6 +6,8 @@ Nothing here changes or commits anything; visibility always comes from the polic
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -17,7 +19,7 @@ from matchmaker.services.contracts import load_contract, visible_contracts_claus
 from matchmaker.services.deals import load_deal
 from matchmaker.services.errors import ConflictError, NotFoundError, PermissionDeniedError
 from matchmaker.services.workflow import Page
-from models import Contract, Deal, Organization
+from models import AuditEvent, Contract, Deal, Organization
 from models.enums import IP_TYPE_LABELS, ContractStatus, OrganizationKind, PartyNature
 
 # 买方/卖方性质 from the kind of organisation a deal's need or achievement belongs to.
@@ -67,6 +69,55 @@ def amendment_chain(session: Session, actor: Actor, contract: Contract) -> list[
         .order_by(Contract.amendment_no, Contract.id)
     )
     return list(session.scalars(stmt))
+
+
+# What each audit action of a contract means on its page (登记记录).
+HISTORY_LABELS: dict[str, str] = {
+    "contract.submit": "提交登记",
+    "contract.amend": "提交变更",
+    "contract.import": "由历史登记台账导入",
+    "contract.first_review": "初审通过",
+    "contract.register": "登记",
+    "contract.reject": "不予登记",
+    "contract.revoke": "撤销登记",
+    "contract.superseded": "被变更取代",
+}
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One change of a contract as the page shows it: what, who, when and the detail that goes with it."""
+
+    label: str
+    actor: str
+    at: dt.datetime
+    detail: str
+
+
+def _history_detail(action: str, after: dict[str, Any]) -> str:
+    if action == "contract.register":
+        return f"登记编号 {after.get('registration_number') or ''}"
+    if action == "contract.reject":
+        return str(after.get("rejection_reason") or "")
+    if action == "contract.revoke":
+        return str(after.get("revocation_reason") or "")
+    if action == "contract.amend":
+        return str(after.get("amendment_reason") or "")
+    return ""
+
+
+def contract_history(session: Session, contract: Contract) -> list[HistoryEntry]:
+    """Every recorded change of ``contract``, oldest first, read from the audit trail (the caller has
+    checked that the actor may see the contract)."""
+    events = session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.object_type == "contract", AuditEvent.object_id == str(contract.id))
+        .order_by(AuditEvent.at, AuditEvent.id)
+    )
+    return [
+        HistoryEntry(HISTORY_LABELS.get(e.action, e.action), e.actor, e.at, _history_detail(e.action, e.after or {}))
+        for e in events
+    ]
 
 
 def visible_deal(session: Session, actor: Actor, deal_id: int | None) -> Deal | None:

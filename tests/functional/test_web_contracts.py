@@ -184,6 +184,10 @@ def test_revoking_a_registered_contract(app: Flask, web: WebClient) -> None:
     assert 'data-testid="contract-status">已撤销' in page
     stored = contract_row(app, contract_id)
     assert stored.status == "revoked" and stored.revoked_by == "bureau" and stored.registration_number
+    history = re.findall(r'data-testid="history-entry">\s*<span class="fw-semibold">([^<]+)</span>\s*'
+                         r'<span class="text-muted ms-2">(\w+) · ', page)  # fmt: skip
+    assert history == [("提交登记", "broker"), ("登记", "bureau"), ("撤销登记", "bureau")]
+    assert f"登记编号 {stored.registration_number}" in page and "合同双方已解除合同" in page
 
 
 def test_a_stale_page_gets_409_and_changes_nothing(app: Flask, web: WebClient) -> None:
