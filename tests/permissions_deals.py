@@ -59,7 +59,6 @@ from tests.permissions import (
     OWN,
     OWN_ACHIEVEMENT_SIDE,
     OWN_NEED_SIDE,
-    WEB_ENDPOINTS,
     Call,
     Endpoint,
     ObjectSpec,
@@ -71,6 +70,7 @@ from tests.permissions import (
     target_of,
 )
 from tests.permissions_api import API_ENDPOINTS
+from tests.permissions_web import WEB_ENDPOINTS
 
 # --------------------------------------------------------------------------- relations and states
 

@@ -37,14 +37,12 @@ from tests.permissions import (
     PUBLISHED,
     SUBJECTS,
     TRANSPORTS,
-    WEB,
     ObjectSpec,
     Outcome,
     Placement,
     Request,
     Subject,
     Target,
-    WebCaller,
     World,
     jurisdiction_of,
     listing_ids,
@@ -52,6 +50,7 @@ from tests.permissions import (
 )
 from tests.permissions_api import API, ApiCaller
 from tests.permissions_deals import CONTRACTS, DEALS
+from tests.permissions_web import WEB, WebCaller
 
 LOGGED_IN = tuple(Subject(name, name) for name in ("enterprise", "research", "broker", "bureau", "admin"))
 PROBE_TOKEN = "zqxleakprobe"
