@@ -157,6 +157,8 @@ def _check_row(
         values[name] = _choice(values[name], labels)
     for name in ("signed_on", "valid_from", "valid_to"):
         values[name] = _iso_date(values[name])
+    for name in ("total_amount", "tech_transaction_amount", "buyer_region_code", "seller_region_code"):
+        values[name] = _norm(values[name])  # full-width digits of old registers
     for name in ("total_amount", "tech_transaction_amount"):
         if not values[name].strip():
             errors[name] = f"请填写{LABELS[name]}（元）"

@@ -58,8 +58,9 @@ LABELS = {
 _AMOUNT = re.compile(r"(0|[1-9][0-9]{0,12})(\.[0-9]{1,2})?")
 _REGION = re.compile(r"[0-9]{6}")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-# Contract dates outside these years are typing errors (registration in China began in the 1980s).
-FIRST_YEAR, LAST_YEAR = 1980, 2100
+# Contract dates outside these years are typing errors (registration in China began in the 1980s);
+# a validity may end "never", which registers write as 9999-12-31.
+FIRST_YEAR, LAST_YEAR, OPEN_END_YEAR = 1980, 2100, 9999
 MAX_TEXT = 200
 _CHOICES: dict[str, tuple[str, ...]] = {
     "contract_type": tuple(ContractType),
@@ -108,7 +109,7 @@ def parse_amount(raw: object, field: str, errors: dict[str, str]) -> Decimal | N
     return Decimal(text)
 
 
-def _date(raw: object, field: str, errors: dict[str, str]) -> dt.date | None:
+def _date(raw: object, field: str, errors: dict[str, str], last_year: int = LAST_YEAR) -> dt.date | None:
     if raw is None or raw == "":
         return None
     if not isinstance(raw, str):
@@ -121,8 +122,8 @@ def _date(raw: object, field: str, errors: dict[str, str]) -> dt.date | None:
         value = None
     if value is None:
         errors[field] = f"{LABELS[field]}不是有效日期：{raw!r}（YYYY-MM-DD）"
-    elif not FIRST_YEAR <= value.year <= LAST_YEAR:
-        errors[field] = f"{LABELS[field]}须在 {FIRST_YEAR} 年至 {LAST_YEAR} 年之间：{raw!r}"
+    elif not FIRST_YEAR <= value.year <= last_year:
+        errors[field] = f"{LABELS[field]}须在 {FIRST_YEAR} 年至 {last_year} 年之间：{raw!r}"
         value = None
     return value
 
@@ -183,7 +184,7 @@ def parse_contract(data: Mapping[str, Any], *, today: dt.date | None = None) -> 
     if signed_on and signed_on > (today or dt.datetime.now(CHINA_TZ).date()):
         errors["signed_on"] = "签订日期不能晚于今天"
     valid_from = _date(data.get("valid_from"), "valid_from", errors)
-    valid_to = _date(data.get("valid_to"), "valid_to", errors)
+    valid_to = _date(data.get("valid_to"), "valid_to", errors, OPEN_END_YEAR)
     if valid_from and valid_to and valid_from > valid_to:
         errors["valid_to"] = "有效期止不能早于有效期起"
     deal_id = _deal_id(data.get("deal_id"), errors)

@@ -185,6 +185,23 @@ def test_gbk_csv_with_half_width_labels_and_chinese_dates(runtime: Runtime, tmp_
     assert c.buyer_name == "怀仁市金沙陶瓷有限公司"
 
 
+def test_full_width_digits_and_an_open_ended_validity(runtime: Runtime, tmp_path: Path) -> None:
+    """Registers typed on Chinese keyboards carry full-width digits; 9999-12-31 means 长期有效."""
+    full_width = {
+        "total_amount": "１２５００００．５０",
+        "seller_region_code": "１４０１０５",
+        "valid_to": "9999-12-31",
+    }
+    path = write_csv(tmp_path / "wide.csv", [row(**full_width)])
+    assert import_contracts(runtime, path, today=TODAY).outcomes == {"created": 1}
+    c = contracts(runtime)["2025140600000001"]
+    assert (c.total_amount, c.seller_region_code, c.valid_to) == (
+        Decimal("1250000.50"),
+        "140105",
+        dt.date(9999, 12, 31),
+    )
+
+
 def test_json_lines_with_the_glossary_flat_names(runtime: Runtime, tmp_path: Path) -> None:
     body = {
         **contract_body(signed_on="2025-01-02", valid_from="2025-01-02", valid_to="2026-01-01"),

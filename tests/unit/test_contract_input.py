@@ -62,7 +62,8 @@ def test_tech_amount_cannot_exceed_total() -> None:
         ("signed_on", "2026-W01-1"),  # ISO week date
         ("signed_on", "20261008"),  # basic format
         ("signed_on", "0001-01-01"),
-        ("valid_to", "2101-01-01"),
+        ("valid_from", "2101-01-01"),
+        ("valid_to", "10000-01-01"),
         ("deal_id", "abc"),
         ("deal_id", True),
         ("deal_id", "\u00b2"),  # superscript two: isdigit() but not a number
@@ -91,3 +92,7 @@ def test_today_is_the_date_in_china_whatever_the_servers_zone() -> None:
     with pytest.raises(ValidationError) as info:
         parse_contract(contract_body(signed_on=tomorrow, valid_from=tomorrow))
     assert set(info.value.errors) == {"signed_on"}
+
+
+def test_a_validity_may_end_never() -> None:
+    assert parse_contract(contract_body(valid_to="9999-12-31"), today=TODAY).valid_to == dt.date(9999, 12, 31)
