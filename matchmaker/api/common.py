@@ -196,10 +196,19 @@ def _error(status: int, message: str, field: str | None, errors: dict[str, str] 
     return response
 
 
+def is_unique_violation(exc: IntegrityError) -> bool:
+    """Whether a unique index refused the write (PostgreSQL SQLSTATE 23505, SQLite's message)."""
+    return getattr(exc.orig, "sqlstate", None) == "23505" or "UNIQUE constraint failed" in str(exc.orig)
+
+
 def duplicate_error(exc: IntegrityError) -> Response:
-    """A unique or check constraint refused a write (two requests raced for the same row): 409."""
-    logger.warning("API write refused by a database constraint: %s", exc.orig)
-    return _error(409, DUPLICATE, None)
+    """A unique index refused a write (two requests raced for the same row): 409. Any other
+    constraint failure is a defect: logged with its traceback and answered as a 500."""
+    if is_unique_violation(exc):
+        logger.warning("API write refused by a unique index: %s", exc.orig)
+        return _error(409, DUPLICATE, None)
+    logger.error("API write refused by a database constraint", exc_info=exc)
+    return _error(500, MESSAGES[500], None)
 
 
 def service_error(exc: ServiceError) -> Response:

@@ -30,6 +30,15 @@ REASON_MAX = 2000
 SEQUENCE_MAX = 999_999
 
 
+def lock_row(session: Session, contract: Contract) -> None:
+    """Reload ``contract`` under a row lock (PostgreSQL ``SELECT … FOR UPDATE``; SQLite's writer
+    transaction from ``begin_write`` already serialises), so that revoking and amending the same
+    contract never pass each other's checks."""
+    if session.connection().dialect.name != "sqlite":
+        session.flush()  # refresh would drop the session's own unflushed changes of the row
+        session.refresh(contract, with_for_update=True)
+
+
 def contract_facts(session: Session, contract: Contract) -> Facts:
     """Buyer and seller organisations, the seller's region (where it is registered), submitter and broker."""
     usernames = [contract.submitted_by]
@@ -175,7 +184,8 @@ def register_contract(
     if contract.amends_id is None:
         contract.registration_number = next_registration_number(session, actor.jurisdiction_code, year)
     contract.status = ContractStatus.REGISTERED
-    contract.office_code = actor.jurisdiction_code
+    # An amendment stays with the office whose code its registration number carries.
+    contract.office_code = (original.office_code if original else None) or actor.jurisdiction_code
     contract.registered_by, contract.registered_at = actor.username, now
     record_audit(session, actor.username, "contract.register", "contract", contract.id, before, contract.snapshot())
     if original is not None:
@@ -207,6 +217,7 @@ def _current_original(session: Session, contract: Contract) -> Contract | None:
         return None
     original = session.get(Contract, contract.amends_id)
     assert original is not None
+    lock_row(session, original)  # a revocation of the original running now finishes first
     if original.status != ContractStatus.REGISTERED or original.superseded_by_id is not None:
         raise ConflictError("原合同已撤销登记或已被其他变更取代，该变更不能登记", "status")
     return original
@@ -230,7 +241,9 @@ def revoke_contract(
     session: Session, actor: Actor, contract_id: int, reason: str, expected_version: int | None = None
 ) -> Contract:
     """Revoke a registered contract (撤销登记), with the reason; its number stays taken."""
+    begin_write(session)
     contract = load_contract(session, actor, contract_id, Verb.REVOKE)
+    lock_row(session, contract)  # an amendment submitted meanwhile waits, then sees the revocation
     _expect(contract, ContractStatus.REGISTERED, expected_version)
     if contract.superseded_by_id is not None:
         raise ConflictError("该合同已被登记的变更取代，请撤销最新的变更", "status")
@@ -276,6 +289,7 @@ def amend_contract(session: Session, actor: Actor, contract_id: int, data: Contr
     """Submit a correction of a registered, current contract; the original stays as it was."""
     begin_write(session)  # the pending check and the next amendment number in one writer
     original = load_contract(session, actor, contract_id, Verb.AMEND)
+    lock_row(session, original)
     _expect(original, ContractStatus.REGISTERED, None)
     if original.superseded_by_id is not None:
         raise ConflictError("该合同已有登记的变更，请对最新的变更进行修改", "status")
@@ -288,7 +302,8 @@ def amend_contract(session: Session, actor: Actor, contract_id: int, data: Contr
         raise ConflictError("该合同已有待登记的变更", "status")
     _check_regions(session, data)
     office = original.office_code or ""
-    if office and not data.seller_region_code.startswith(region_prefix(office)):
+    moved = data.seller_region_code != original.seller_region_code
+    if office and moved and not data.seller_region_code.startswith(region_prefix(office)):
         raise ValidationError(
             {"seller_region_code": f"变更不能把卖方移出原登记机构（{office}）的管辖区域；请撤销后重新登记"}
         )

@@ -218,8 +218,10 @@ def open_demo_deals(runtime: Runtime) -> int:
         candidates = session.execute(
             select(MatchProposal.id, Need.id, Need.organization_id)
             .join(Need, Need.id == MatchProposal.need_id)
+            .join(Achievement, Achievement.id == MatchProposal.achievement_id)
             .where(
                 Need.status == ListingStatus.PUBLISHED,
+                Achievement.status == ListingStatus.PUBLISHED,
                 Need.region_code.startswith(DEMO_CITY[:4]),
                 MatchProposal.status == ProposalStatus.PROPOSED,
             )

@@ -96,8 +96,10 @@ class ContractSide:
 class Funnel:
     """Proposals → deals opened from proposals → registered contracts of such deals, in the period.
 
-    Every step counts the same population (deals opened by hand and their contracts are left
-    out), so a conversion rate never exceeds what its step allows.
+    Deals opened by hand and their contracts are left out of every step. Each step counts what
+    happened in the period (proposals created, deals opened, contracts first registered), so a
+    deal opened at the end of one period may convert in the next: a rate compares the flows of
+    one period, not one cohort, and can exceed 100% over a short period.
     """
 
     proposals: int

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from matchmaker.policy import Actor
 from matchmaker.runtime import Runtime
 from matchmaker.services.contract_input import parse_contract
 from matchmaker.services.contracts import amend_contract, register_contract, reject_contract, revoke_contract
@@ -20,6 +21,7 @@ from matchmaker.services.errors import ConflictError, ValidationError
 from matchmaker.services.statistics import region_statistics
 from models import Achievement, AuditEvent, Contract, Deal, MatchProposal, Need
 from models.enums import ContractStatus, DealStage, ListingStatus, ProposalStatus
+from models.migrate import downgrade, upgrade
 from tests.factories import contract_body
 from tests.functional.test_deals_contracts import BROKER, BUREAU, _submit, _users
 
@@ -148,6 +150,34 @@ def test_the_database_refuses_a_second_waiting_contract_of_a_deal(
             session.flush()
 
 
+@pytest.mark.parametrize("database", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def test_the_migration_refuses_double_submissions_already_stored(database: str, request: pytest.FixtureRequest) -> None:
+    """Databases from before migration 0005 may hold two waiting contracts of one deal: the upgrade
+    keeps the earliest, refuses the others with a reason and an audit event, then builds the index."""
+    runtime: Runtime = request.getfixturevalue("runtime" if database == "sqlite" else "pg_runtime")
+    _users(runtime)
+    deal_id = _signed_deal(runtime)
+    downgrade(runtime.engine, "0004")
+    data = parse_contract(contract_body(), today=TODAY)
+    with runtime.session_factory() as session:
+        rows = [
+            Contract(**{**data.values(), "deal_id": deal_id}, status=ContractStatus.SUBMITTED, submitted_by="x")
+            for _ in range(3)
+        ]
+        session.add_all(rows)
+        session.commit()
+        ids = [row.id for row in rows]
+    upgrade(runtime.engine)
+    with runtime.session_factory() as session:
+        statuses = [session.get(Contract, i).status for i in ids]  # type: ignore[union-attr]
+        assert statuses == [ContractStatus.SUBMITTED, ContractStatus.REJECTED, ContractStatus.REJECTED]
+        assert "重复提交" in session.get(Contract, ids[1]).rejection_reason  # type: ignore[union-attr]
+        audited = session.scalars(
+            select(AuditEvent.object_id).where(AuditEvent.actor == "migration-0005").order_by(AuditEvent.id)
+        ).all()
+        assert audited == [str(ids[1]), str(ids[2])]
+
+
 @pytest.mark.postgres
 def test_two_concurrent_submissions_for_one_deal_on_postgresql(pg_runtime: Runtime) -> None:
     """The service checks first; two transactions racing past the check meet the unique index."""
@@ -242,3 +272,62 @@ def test_an_amendment_cannot_move_the_seller_to_another_office(rt: Runtime) -> N
         assert "seller_region_code" in error.value.errors
         inside = parse_contract(contract_body(seller_region_code="140602"), today=TODAY)  # 朔城区, same office
         assert amend_contract(session, BROKER, contract_id, inside, "卖方地址更正").amendment_no == 1
+
+
+def test_an_amendment_registered_by_a_wider_bureau_keeps_the_office_of_its_number(rt: Runtime) -> None:
+    province = Actor("bureau-province", "bureau", jurisdiction_code="140000")  # 山西省
+    contract_id = _registered(rt)
+    with rt.session_factory() as session:
+        corrected = parse_contract(contract_body(project_name="名称更正"), today=TODAY)
+        amendment_id = amend_contract(session, BROKER, contract_id, corrected, "名称更正").id
+        amendment = register_contract(session, province, amendment_id)
+        session.commit()
+        assert amendment.office_code == "140600" and amendment.registration_number[4:10] == "140600"  # type: ignore[index]
+
+
+def test_a_seller_already_outside_the_office_may_stay_where_it_is(rt: Runtime) -> None:
+    """Old registers hold contracts whose seller lies outside the office of the number: correcting
+    anything else must still be possible, only moving the seller elsewhere is refused."""
+    contract_id = _registered(rt)
+    with rt.session_factory() as session:
+        stored = session.get(Contract, contract_id)
+        assert stored is not None
+        stored.seller_region_code = "140105"  # as an imported register row may have it
+        session.commit()
+    taiyuan = Actor("bureau-taiyuan", "bureau", jurisdiction_code="140100")
+    with rt.session_factory() as session:
+        same = parse_contract(contract_body(seller_region_code="140105", project_name="更正"), today=TODAY)
+        assert amend_contract(session, taiyuan, contract_id, same, "名称更正").amendment_no == 1
+        session.rollback()
+        moved = parse_contract(contract_body(seller_region_code="140106"), today=TODAY)
+        with pytest.raises(ValidationError, match="140600"):
+            amend_contract(session, taiyuan, contract_id, moved, "卖方迁址")
+
+
+@pytest.mark.postgres
+def test_a_revocation_waits_for_an_amendment_being_written_on_postgresql(pg_runtime: Runtime) -> None:
+    """Revoking while an amendment of the same contract is being written: the row lock makes the
+    revocation wait, then it sees the amendment and refuses it (no pending amendment of a revoked
+    contract is left in the queue)."""
+    _users(pg_runtime)
+    contract_id = _registered(pg_runtime)
+    writer = pg_runtime.session_factory()
+    amendment = amend_contract(writer, BROKER, contract_id, parse_contract(contract_body(), today=TODAY), "更正")
+    revoked = threading.Event()
+
+    def revoke() -> None:
+        with pg_runtime.session_factory() as session:
+            revoke_contract(session, BUREAU, contract_id, "合同已解除")
+            session.commit()
+        revoked.set()
+
+    thread = threading.Thread(target=revoke)
+    thread.start()
+    assert not revoked.wait(1.0), "the revocation must wait for the amendment's transaction"
+    writer.commit()
+    writer.close()
+    thread.join(30)
+    assert revoked.is_set()
+    with pg_runtime.session_factory() as session:
+        stored = session.get(Contract, amendment.id)
+        assert stored is not None and stored.status == ContractStatus.REJECTED

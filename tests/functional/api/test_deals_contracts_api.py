@@ -231,6 +231,12 @@ def test_a_database_constraint_race_is_a_409_not_a_500(api: Api, app: Flask, mon
     error = assert_error(api("bureau").post(f"/contracts/{contract['id']}/register", {}), 409)
     assert "冲突" in error["message"]
 
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise IntegrityError("INSERT INTO contracts …", {}, Exception("FOREIGN KEY constraint failed"))
+
+    monkeypatch.setattr(contracts_service, "register_contract", broken)  # a defect, not a race: never a 409
+    assert_error(api("bureau").post(f"/contracts/{contract['id']}/register", {}), 500)
+
 
 def test_only_the_bureau_of_the_sellers_region_registers(api: Api, app: Flask) -> None:
     broker = api("broker")
