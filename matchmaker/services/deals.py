@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 from matchmaker.policy import POLICY, Actor, Facts, Obj, Rule, Verb, allowed, can_see, region_prefix
 from matchmaker.services.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from matchmaker.services.proposals import load_proposal
-from matchmaker.services.workflow import load_listing
+from matchmaker.services.workflow import KIND_LABELS, load_listing
 from models import Achievement, Deal, DealEvent, MatchProposal, Need, User, record_audit
 from models.base import utcnow
 from models.db import begin_write
@@ -101,8 +101,7 @@ def _visible_listing(session: Session, actor: Actor, kind: str, listing_id: int 
     try:
         listing = load_listing(session, actor, kind, listing_id)
     except NotFoundError:
-        label = "需求" if kind == ListingKind.NEED else "成果"
-        raise ValidationError({f"{kind}_id": f"{label} {listing_id} 不存在"}) from None
+        raise ValidationError({f"{kind}_id": f"{KIND_LABELS[kind]} {listing_id} 不存在"}) from None
     assert isinstance(listing, Need | Achievement)
     return listing
 

@@ -67,6 +67,15 @@ def _registered(runtime: Runtime, **overrides: str) -> int:
     return contract_id
 
 
+def _waiting_rows(deal_id: int, count: int) -> list[Contract]:
+    """``count`` submitted contracts of one deal written as rows, past the services' checks."""
+    data = parse_contract(contract_body(), today=TODAY)
+    return [
+        Contract(**{**data.values(), "deal_id": deal_id}, status=ContractStatus.SUBMITTED, submitted_by="x")
+        for _ in range(count)
+    ]
+
+
 def _contract_count(runtime: Runtime) -> int:
     with runtime.session_factory() as session:
         stats = region_statistics(session, "140681", dt.date(2000, 1, 1), dt.date(2100, 12, 31))
@@ -137,12 +146,8 @@ def test_the_database_refuses_a_second_waiting_contract_of_a_deal(
     runtime: Runtime = request.getfixturevalue("runtime" if database == "sqlite" else "pg_runtime")
     _users(runtime)
     deal_id = _signed_deal(runtime)
-    data = parse_contract(contract_body(), today=TODAY)
     with runtime.session_factory() as session:
-        rows = [
-            Contract(**{**data.values(), "deal_id": deal_id}, status=ContractStatus.SUBMITTED, submitted_by="x")
-            for _ in range(2)
-        ]
+        rows = _waiting_rows(deal_id, 2)
         session.add(rows[0])
         session.flush()
         session.add(rows[1])
@@ -158,12 +163,8 @@ def test_the_migration_refuses_double_submissions_already_stored(database: str, 
     _users(runtime)
     deal_id = _signed_deal(runtime)
     downgrade(runtime.engine, "0004")
-    data = parse_contract(contract_body(), today=TODAY)
     with runtime.session_factory() as session:
-        rows = [
-            Contract(**{**data.values(), "deal_id": deal_id}, status=ContractStatus.SUBMITTED, submitted_by="x")
-            for _ in range(3)
-        ]
+        rows = _waiting_rows(deal_id, 3)
         session.add_all(rows)
         session.commit()
         ids = [row.id for row in rows]
